@@ -1,0 +1,1 @@
+"""One module per ``pinbridge`` subcommand; see :mod:`pinbridge.cli`."""
