@@ -18,7 +18,7 @@ from pinbridge.errors import PinbridgeError
 
 __all__ = ["main"]
 
-COMMANDS = ("transform",)
+COMMANDS = ("transform", "simulate")
 EXIT_USAGE = 2
 
 
