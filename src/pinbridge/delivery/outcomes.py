@@ -1,0 +1,52 @@
+"""What became of one event sent to Pinterest: the four outcomes, one type each.
+
+The nature of an outcome is its type (``isinstance``), never its text: ``Processed`` and
+``Rejected`` are final, ``Transient`` may be retried, ``AccountRefused`` pauses the account
+and keeps the event. The messages are for people (logs, dead letters, the dashboard) and
+never hold the access token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["AccountRefused", "EventOutcome", "Processed", "Rejected", "Transient"]
+
+
+@dataclass(frozen=True, slots=True)
+class Processed:
+    """Pinterest processed the event; ``warning`` is its warning_message, if it gave one."""
+
+    warning: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """Pinterest refused this event for good (a dead letter); ``message`` says why."""
+
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Transient:
+    """No final answer yet (429, 5xx, timeout, connection trouble): try again later.
+
+    ``retry_after`` is Pinterest's Retry-After in seconds, when it sent one. ``ambiguous`` is
+    true when Pinterest may have processed the event anyway (the request reached it but the
+    answer was lost), so a retry may deliver it twice; Pinterest deduplicates by event_id.
+    """
+
+    reason: str
+    retry_after: float | None = None
+    ambiguous: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRefused:
+    """Pinterest refused the account itself (401, 403, 404): pause it, keep the event."""
+
+    status: int
+    message: str
+
+
+EventOutcome = Processed | Rejected | Transient | AccountRefused

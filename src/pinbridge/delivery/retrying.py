@@ -1,0 +1,90 @@
+"""In-process retries for one-shot senders (``pinbridge send``): no queue, just a loop.
+
+Only the events whose outcome is ``Transient`` are sent again, after
+:func:`~pinbridge.delivery.backoff.backoff_delay` (at least the longest Retry-After
+Pinterest asked for), up to ``max_attempts`` sends in all. An ``AccountRefused`` ends the
+loop: every event still waiting gets that outcome, so the caller can stop and say why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol
+
+from pinbridge.delivery.backoff import backoff_delay
+from pinbridge.delivery.outcomes import AccountRefused, EventOutcome, Transient
+
+__all__ = ["Sender", "deliver_with_retries"]
+
+_log = logging.getLogger(__name__)
+
+
+class Sender(Protocol):
+    """What the loop needs of a client: :meth:`PinterestClient.send`."""
+
+    async def send(self, ad_account_id: str, events: Sequence[bytes]) -> list[EventOutcome]: ...
+
+
+async def deliver_with_retries(
+    client: Sender,
+    ad_account_id: str,
+    events: Sequence[bytes],
+    *,
+    max_attempts: int,
+    base: float,
+    cap: float,
+    rng: random.Random,
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+) -> list[EventOutcome]:
+    """Send ``events`` until each has a final outcome or attempts run out; same order.
+
+    The result holds ``Processed``, ``Rejected`` and ``AccountRefused`` outcomes, and
+    ``Transient`` ones (the last reason) for events still unanswered after ``max_attempts``.
+    """
+    if max_attempts < 1:
+        raise ValueError(f"max_attempts must be 1 or more, not {max_attempts}")
+    if not events:
+        return []
+    outcomes: list[EventOutcome] = [Transient("not sent yet")] * len(events)
+    pending = list(range(len(events)))
+    for attempt in range(max_attempts):
+        if attempt:
+            delay = backoff_delay(
+                attempt - 1,
+                base=base,
+                cap=cap,
+                rng=rng,
+                retry_after=_longest_wait(outcomes, pending),
+            )
+            _log.info(
+                "retrying %d events in %.1f s (attempt %d of %d)",
+                len(pending),
+                delay,
+                attempt + 1,
+                max_attempts,
+            )
+            await sleep(delay)
+        answers = await client.send(ad_account_id, [events[i] for i in pending])
+        for index, outcome in zip(pending, answers, strict=True):
+            outcomes[index] = outcome
+        refused = next((o for o in answers if isinstance(o, AccountRefused)), None)
+        pending = [i for i in pending if isinstance(outcomes[i], Transient)]
+        if refused is not None:
+            for index in pending:
+                outcomes[index] = refused
+            return outcomes
+        if not pending:
+            break
+    return outcomes
+
+
+def _longest_wait(outcomes: Sequence[EventOutcome], pending: Sequence[int]) -> float | None:
+    waits = [
+        outcome.retry_after
+        for outcome in (outcomes[i] for i in pending)
+        if isinstance(outcome, Transient) and outcome.retry_after is not None
+    ]
+    return max(waits, default=None)
