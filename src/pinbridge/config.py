@@ -83,6 +83,9 @@ class QueueSettings:
     dedup_window_hours: float = 48.0
     lease_seconds: float = 60.0
     retention_days: float = 14.0
+    pool_size: int = 8
+    connect_timeout_seconds: float = 10.0
+    busy_timeout_seconds: float = 30.0
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,16 @@ it needs to lease, deduplicate and report on them. Statuses:
 ``delivered``  Pinterest answered ``processed`` (possibly with a warning)
 ``failed``     Pinterest answered ``failed``, or attempts ran out: a dead letter
 ``expired``    older than Pinterest accepts; never sent
+
+History entries use the same names plus ``replayed`` (a dead letter queued again).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+
+from pinbridge.errors import PinbridgeError
 
 __all__ = [
     "FINAL_STATUSES",
@@ -26,22 +30,32 @@ __all__ = [
     "Expired",
     "Failed",
     "HistoryEntry",
+    "HistoryStatus",
     "Lease",
     "LeasedEvent",
     "NewEvent",
     "Outcome",
     "Paused",
     "QueueFull",
+    "QueueUnavailable",
     "Retrying",
 ]
 
 EventStatus = Literal["queued", "retrying", "paused", "delivered", "failed", "expired"]
 PENDING_STATUSES: tuple[EventStatus, ...] = ("queued", "retrying", "paused")
 FINAL_STATUSES: tuple[EventStatus, ...] = ("delivered", "failed", "expired")
+HistoryStatus = Literal[
+    "queued", "retrying", "paused", "delivered", "failed", "expired", "replayed"
+]
 
 
-class QueueFull(Exception):  # noqa: N818 - reads as a condition, like queue.Full
+class QueueFull(Exception):
     """The queue holds ``max_depth`` pending events; the caller should push back (HTTP 503)."""
+
+
+class QueueUnavailable(PinbridgeError):
+    """The queue's database cannot be opened or reached. The message names the URL (never
+    its password) and the cause; the operation may succeed when the database is back."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,13 +146,16 @@ Outcome = Delivered | Failed | Retrying | Paused | Expired
 
 @dataclass(frozen=True, slots=True)
 class HistoryEntry:
-    """One status change of one queue entry, for ``GET /v1/events/{event_id}``."""
+    """One status change of one queue entry, for ``GET /v1/events/{event_id}``.
+    ``attempts`` counts sends up to and including this change."""
 
     row_id: int
-    status: EventStatus
+    status: HistoryStatus
     at: float
     attempts: int
     message: str | None
+    ad_account_id: str = ""
+    event_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)

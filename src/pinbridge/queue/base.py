@@ -1,0 +1,96 @@
+"""The ``Queue`` protocol every backend implements (SQLite and PostgreSQL).
+
+The API is synchronous; async callers use ``asyncio.to_thread``. Every method that depends
+on time takes ``now`` (Unix seconds) so that tests and callers control the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+from pinbridge.queue.records import (
+    DeadLetter,
+    EnqueueResult,
+    HistoryEntry,
+    Lease,
+    NewEvent,
+    Outcome,
+)
+
+__all__ = ["Queue"]
+
+
+class Queue(Protocol):
+    """A durable queue of mapped events, leased per ad account by delivery workers."""
+
+    def enqueue(self, events: Sequence[NewEvent], now: float) -> list[EnqueueResult]:
+        """Store ``events`` durably (committed on return), one result per event, in order.
+
+        Raises :class:`~pinbridge.queue.records.QueueFull` (nothing stored) when the pending
+        depth plus the new events would exceed ``max_depth``.
+        """
+        ...
+
+    def lease(
+        self,
+        now: float,
+        *,
+        max_events: int,
+        max_bytes: int,
+        lease_seconds: float,
+        min_age: float = 0.0,
+    ) -> Lease | None:
+        """Hold up to ``max_events`` ready events (``max_bytes`` of payload, at least one) of
+        one ad account, oldest first, until ``now + lease_seconds``; None when none is ready.
+
+        With ``min_age`` > 0 a batch is only cut when it is full (by count or bytes) or its
+        oldest event has been ready for at least ``min_age`` seconds.
+        """
+        ...
+
+    def extend(self, lease: Lease, now: float, lease_seconds: float) -> Lease:
+        """Hold the lease's events until ``now + lease_seconds``; the returned lease lists
+        only the events still held (those lost to another worker are dropped)."""
+        ...
+
+    def complete(self, lease: Lease, outcomes: Mapping[int, Outcome], now: float) -> None:
+        """Apply each outcome (keyed by ``LeasedEvent.row_id``) and release the lease.
+
+        Rows without an outcome are released unchanged; rows whose lease was lost to another
+        worker are left alone.
+        """
+        ...
+
+    def history(self, event_id: str) -> list[HistoryEntry]:
+        """Every status change of every entry with this event_id, oldest first."""
+        ...
+
+    def dead_letters(self, *, limit: int = 100, offset: int = 0) -> list[DeadLetter]:
+        """Failed events, oldest first."""
+        ...
+
+    def replay(self, row_ids: Sequence[int] | None, now: float) -> int:
+        """Queue failed events again (all when ``row_ids`` is None); returns how many."""
+        ...
+
+    def depth(self) -> int:
+        """Pending events (queued, retrying or paused); cheap enough for every request."""
+        ...
+
+    def counts(self) -> dict[str, int]:
+        """Entries by status (every status present, zero when none)."""
+        ...
+
+    def purge(self, now: float) -> int:
+        """Delete final entries (and their history) older than ``retention_days`` and
+        expired dedup keys; returns how many entries were deleted."""
+        ...
+
+    def ping(self) -> None:
+        """Raise :class:`~pinbridge.queue.records.QueueUnavailable` when unreachable."""
+        ...
+
+    def close(self) -> None:
+        """Release connections; the queue cannot be used afterwards."""
+        ...

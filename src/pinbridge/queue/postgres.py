@@ -1,0 +1,333 @@
+"""The scale-out queue: PostgreSQL through psycopg 3 and a connection pool.
+
+Several pinbridge processes (on several machines) share one database. Leases lock their
+rows with ``FOR UPDATE SKIP LOCKED`` while they are taken and carry an expiry, so rows held
+by a node that dies become ready again after ``lease_seconds``; dedup keys are a primary key
+claimed with ``ON CONFLICT``, so two nodes never both accept the same event.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg import sql
+from psycopg.errors import TransactionRollback
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from pinbridge.config import QueueSettings
+from pinbridge.queue import postgres_sql as q
+from pinbridge.queue.records import (
+    DeadLetter,
+    EnqueueResult,
+    HistoryEntry,
+    Lease,
+    NewEvent,
+    Outcome,
+    QueueFull,
+    QueueUnavailable,
+)
+from pinbridge.queue.rules import (
+    ALL_STATUSES,
+    change_for,
+    check_lease_args,
+    check_outcomes,
+    cut_by_bytes,
+    first_in_call,
+    full_message,
+    leased_event,
+    new_token,
+    retention_cutoff,
+)
+from pinbridge.queue.schema import DEPTH_SLOTS, SCHEMA_VERSION, schema_statements
+from pinbridge.queue.urls import PostgresTarget
+
+__all__ = ["PostgresQueue"]
+
+_T = TypeVar("_T")
+_Connection = psycopg.Connection[Any]
+_SCHEMA_LOCK = 0x70696E62726467  # "pinbrdg": serialises schema creation across nodes
+_TRANSACTION_RETRIES = 5
+_PURGE_LIMIT = 5000
+
+
+class PostgresQueue:
+    """A :class:`~pinbridge.queue.base.Queue` in PostgreSQL; see the module docstring."""
+
+    def __init__(self, target: PostgresTarget, settings: QueueSettings) -> None:
+        self._target = target
+        self._settings = settings
+        self._connect_timeout = max(2, math.ceil(settings.connect_timeout_seconds))
+        self._init_schema()
+        self._pool: ConnectionPool[_Connection] = ConnectionPool(
+            target.conninfo,
+            min_size=1,
+            max_size=settings.pool_size,
+            kwargs={"connect_timeout": self._connect_timeout},
+            configure=self._configure,
+            check=ConnectionPool.check_connection,
+            timeout=settings.connect_timeout_seconds,
+            name="pinbridge-queue",
+            open=False,
+        )
+        try:
+            self._pool.open(wait=True, timeout=settings.connect_timeout_seconds)
+        except PoolTimeout:
+            self._pool.close()
+            raise QueueUnavailable(
+                f"cannot open queue {target.display}: no connection within "
+                f"{settings.connect_timeout_seconds:g} s"
+            ) from None
+
+    # -- connections ------------------------------------------------------------------
+
+    def _configure(self, conn: _Connection) -> None:
+        if self._target.schema is not None:
+            conn.execute(
+                sql.SQL("SET search_path TO {}").format(sql.Identifier(self._target.schema))
+            )
+            conn.commit()
+
+    def _init_schema(self) -> None:
+        """Create the tables once; the advisory lock makes concurrent first starts safe."""
+        schema = self._target.schema
+        try:
+            with psycopg.connect(
+                self._target.conninfo, connect_timeout=self._connect_timeout
+            ) as conn:
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+                if schema is not None:
+                    exists = conn.execute(
+                        "SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)
+                    ).fetchone()
+                    if exists is None:
+                        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+                    conn.execute(
+                        sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(schema))
+                    )
+                for statement in schema_statements("postgres"):
+                    conn.execute(statement)
+                row = conn.execute(
+                    "SELECT value FROM pinbridge_meta WHERE key = 'schema_version'"
+                ).fetchone()
+        except psycopg.Error as exc:
+            raise QueueUnavailable(
+                f"cannot open queue {self._target.display}: {_cause(exc)}"
+            ) from None
+        if row is not None and int(row[0]) > SCHEMA_VERSION:
+            raise QueueUnavailable(
+                f"queue {self._target.display} was created by a newer pinbridge (schema "
+                f"{row[0]}, this one knows {SCHEMA_VERSION}); upgrade pinbridge"
+            )
+
+    def _run(self, work: Callable[[_Connection], _T]) -> _T:
+        """Run ``work`` in one transaction, retrying it when PostgreSQL aborted it to break
+        a deadlock or a serialisation conflict; connection trouble -> QueueUnavailable."""
+        for attempt in range(_TRANSACTION_RETRIES):
+            try:
+                with self._pool.connection() as conn:
+                    return work(conn)
+            except TransactionRollback:
+                if attempt == _TRANSACTION_RETRIES - 1:
+                    raise
+            except (psycopg.OperationalError, PoolTimeout) as exc:
+                raise QueueUnavailable(f"queue {self._target.display}: {_cause(exc)}") from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- writes -----------------------------------------------------------------------
+
+    def enqueue(self, events: Sequence[NewEvent], now: float) -> list[EnqueueResult]:
+        if not events:
+            return []
+        firsts = first_in_call(events)
+        unique = [event for event, first in zip(events, firsts, strict=True) if first]
+        params = {
+            "accounts": [e.ad_account_id for e in unique],
+            "event_ids": [e.event_id for e in unique],
+            "names": [e.event_name for e in unique],
+            "times": [e.event_time for e in unique],
+            "payloads": [e.payload for e in unique],
+            "now": now,
+            "expires_at": now + self._settings.dedup_window_hours * 3600.0,
+        }
+        max_depth = self._settings.max_depth
+
+        def work(conn: _Connection) -> set[int]:
+            stored = {int(row[0]) - 1 for row in conn.execute(q.ENQUEUE, params)}
+            if stored:
+                depth = _depth(conn)
+                if depth + len(stored) > max_depth:
+                    raise QueueFull(full_message(depth, len(stored), max_depth))
+                _add_depth(conn, len(stored))
+            return stored
+
+        stored = self._run(work)
+        results: list[EnqueueResult] = []
+        position = 0
+        for event, first in zip(events, firsts, strict=True):
+            queued = first and position in stored
+            position += first
+            results.append(EnqueueResult(event.event_id, "queued" if queued else "duplicate"))
+        return results
+
+    def lease(
+        self,
+        now: float,
+        *,
+        max_events: int,
+        max_bytes: int,
+        lease_seconds: float,
+        min_age: float = 0.0,
+    ) -> Lease | None:
+        check_lease_args(max_events, max_bytes, lease_seconds, min_age)
+        token = new_token()
+        expires_at = now + lease_seconds
+
+        def work(conn: _Connection) -> Lease | None:
+            head = conn.execute(q.HEAD, {"now": now}).fetchone()
+            if head is None:
+                return None
+            account = str(head[0])
+            if min_age > 0 and head[1] > now - min_age:
+                full = conn.execute(
+                    q.FULL_ACCOUNT,
+                    {
+                        "now": now,
+                        "young": now - min_age,
+                        "max_events": max_events,
+                        "max_bytes": max_bytes,
+                    },
+                ).fetchone()
+                if full is None:
+                    return None
+                account = str(full[0])
+            candidates = conn.execute(
+                q.LEASE_CANDIDATES, {"account": account, "now": now, "max_events": max_events}
+            ).fetchall()
+            if not candidates:
+                return None
+            ids = [
+                int(r[0]) for r in candidates[: cut_by_bytes((r[1] for r in candidates), max_bytes)]
+            ]
+            rows = conn.execute(
+                q.LEASE, {"token": token, "expires_at": expires_at, "ids": ids}
+            ).fetchall()
+            by_id = {int(row[0]): leased_event(row) for row in rows}
+            return Lease(token, account, tuple(by_id[i] for i in ids), expires_at)
+
+        return self._run(work)
+
+    def extend(self, lease: Lease, now: float, lease_seconds: float) -> Lease:
+        params = {
+            "expires_at": now + lease_seconds,
+            "ids": [event.row_id for event in lease.events],
+            "token": lease.token,
+        }
+
+        def work(conn: _Connection) -> set[int]:
+            return {int(row[0]) for row in conn.execute(q.EXTEND, params)}
+
+        kept = self._run(work)
+        events = tuple(event for event in lease.events if event.row_id in kept)
+        return Lease(lease.token, lease.ad_account_id, events, now + lease_seconds)
+
+    def complete(self, lease: Lease, outcomes: Mapping[int, Outcome], now: float) -> None:
+        check_outcomes(lease, outcomes)
+        changes = [(row_id, change_for(outcome)) for row_id, outcome in outcomes.items()]
+        params = {
+            "ids": [row_id for row_id, _ in changes],
+            "statuses": [change.status for _, change in changes],
+            "deltas": [change.attempts_delta for _, change in changes],
+            "next_ats": [change.next_attempt_at for _, change in changes],
+            "messages": [change.message for _, change in changes],
+            "rest": [e.row_id for e in lease.events if e.row_id not in outcomes],
+            "token": lease.token,
+            "now": now,
+        }
+
+        def work(conn: _Connection) -> None:
+            row = conn.execute(q.COMPLETE, params).fetchone()
+            _add_depth(conn, -int(row[0]) if row else 0)
+
+        self._run(work)
+
+    def replay(self, row_ids: Sequence[int] | None, now: float) -> int:
+        params = {
+            "ids": None if row_ids is None else [int(i) for i in row_ids],
+            "now": now,
+            "expires_at": now + self._settings.dedup_window_hours * 3600.0,
+        }
+
+        def work(conn: _Connection) -> int:
+            row = conn.execute(q.REPLAY, params).fetchone()
+            count = int(row[0]) if row else 0
+            _add_depth(conn, count)
+            return count
+
+        return self._run(work)
+
+    def purge(self, now: float) -> int:
+        params = {
+            "cutoff": retention_cutoff(now, self._settings.retention_days),
+            "limit": _PURGE_LIMIT,
+        }
+
+        def chunk(conn: _Connection) -> int:
+            row = conn.execute(q.PURGE_CHUNK, params).fetchone()
+            return int(row[0]) if row else 0
+
+        total = 0
+        while True:
+            deleted = self._run(chunk)
+            total += deleted
+            if deleted < _PURGE_LIMIT:
+                break
+        self._run(lambda conn: conn.execute(q.PURGE_DEDUP, {"now": now}))
+        return total
+
+    # -- reads ------------------------------------------------------------------------
+
+    def history(self, event_id: str) -> list[HistoryEntry]:
+        rows = self._run(lambda conn: conn.execute(q.HISTORY, {"event_id": event_id}).fetchall())
+        return [HistoryEntry(*row) for row in rows]
+
+    def dead_letters(self, *, limit: int = 100, offset: int = 0) -> list[DeadLetter]:
+        params = {"limit": limit, "offset": offset}
+        rows = self._run(lambda conn: conn.execute(q.DEAD_LETTERS, params).fetchall())
+        return [DeadLetter(*row) for row in rows]
+
+    def depth(self) -> int:
+        return self._run(_depth)
+
+    def counts(self) -> dict[str, int]:
+        rows = self._run(lambda conn: conn.execute(q.COUNTS).fetchall())
+        found = {str(status): int(count) for status, count in rows}
+        return {status: found.get(status, 0) for status in ALL_STATUSES}
+
+    def ping(self) -> None:
+        self._run(lambda conn: conn.execute("SELECT 1 FROM pinbridge_meta LIMIT 1").fetchall())
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+def _depth(conn: _Connection) -> int:
+    row = conn.execute(q.DEPTH).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _add_depth(conn: _Connection, delta: int) -> None:
+    if delta:
+        conn.execute(
+            "UPDATE pinbridge_depth SET pending = pending + %s WHERE slot = %s",
+            (delta, random.randrange(DEPTH_SLOTS)),
+        )
+
+
+def _cause(exc: BaseException) -> str:
+    """The first line of a driver error (libpq never puts the password in it)."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

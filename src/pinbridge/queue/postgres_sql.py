@@ -1,0 +1,182 @@
+"""The PostgreSQL backend's statements, kept apart from the code that runs them.
+
+Bulk work passes arrays (``unnest``) so that one round trip handles a whole batch; the
+``status IN (...)`` predicates repeat the partial indexes' predicates verbatim.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "COMPLETE",
+    "COUNTS",
+    "DEAD_LETTERS",
+    "DEPTH",
+    "ENQUEUE",
+    "EXTEND",
+    "FULL_ACCOUNT",
+    "HEAD",
+    "HISTORY",
+    "LEASE",
+    "LEASE_CANDIDATES",
+    "PURGE_CHUNK",
+    "PURGE_DEDUP",
+    "REPLAY",
+]
+
+# Row ids are drawn in input order (nextval runs after the sort); dedup keys are claimed
+# in key order so that concurrent enqueues lock shared keys in the same order. A key is
+# taken when free or expired; ON CONFLICT waits for a concurrent claimant to commit.
+ENQUEUE = """
+WITH incoming AS (
+    SELECT t.*, nextval('pinbridge_events_id_seq') AS row_id
+    FROM unnest(%(accounts)s::text[], %(event_ids)s::text[], %(names)s::text[],
+                %(times)s::bigint[], %(payloads)s::bytea[])
+         WITH ORDINALITY AS t(ad_account_id, event_id, event_name, event_time, payload, ord)
+    ORDER BY t.ord
+), claimed AS (
+    INSERT INTO pinbridge_dedup AS d (ad_account_id, event_id, event_name, row_id, expires_at)
+    SELECT ad_account_id, event_id, event_name, row_id, %(expires_at)s FROM incoming
+    ORDER BY ad_account_id, event_id, event_name
+    ON CONFLICT (ad_account_id, event_id, event_name) DO UPDATE
+        SET row_id = excluded.row_id, expires_at = excluded.expires_at
+        WHERE d.expires_at <= %(now)s
+    RETURNING d.row_id
+), stored AS (
+    INSERT INTO pinbridge_events (id, ad_account_id, event_id, event_name, event_time, payload,
+        size, status, attempts, enqueued_at, next_attempt_at, available_at, updated_at)
+    SELECT i.row_id, i.ad_account_id, i.event_id, i.event_name, i.event_time, i.payload,
+        length(i.payload), 'queued', 0, %(now)s, %(now)s, %(now)s, %(now)s
+    FROM incoming i JOIN claimed c ON c.row_id = i.row_id
+    ORDER BY i.row_id
+    RETURNING id, event_id
+), logged AS (
+    INSERT INTO pinbridge_history (row_id, event_id, status, at, attempts)
+    SELECT id, event_id, 'queued', %(now)s, 0 FROM stored ORDER BY id
+)
+SELECT i.ord FROM incoming i JOIN claimed c ON c.row_id = i.row_id
+"""
+
+DEPTH = "SELECT COALESCE(SUM(pending), 0)::bigint FROM pinbridge_depth"
+
+HEAD = """
+SELECT ad_account_id, available_at FROM pinbridge_events
+WHERE status IN ('queued', 'retrying', 'paused') AND available_at <= %(now)s
+ORDER BY available_at, id LIMIT 1
+FOR UPDATE SKIP LOCKED
+"""
+
+FULL_ACCOUNT = """
+SELECT ad_account_id FROM pinbridge_events
+WHERE status IN ('queued', 'retrying', 'paused')
+  AND available_at <= %(now)s AND available_at > %(young)s
+GROUP BY ad_account_id
+HAVING COUNT(*) >= %(max_events)s OR SUM(size) >= %(max_bytes)s
+ORDER BY MIN(available_at) LIMIT 1
+"""
+
+LEASE_CANDIDATES = """
+SELECT id, size FROM pinbridge_events
+WHERE ad_account_id = %(account)s AND status IN ('queued', 'retrying', 'paused')
+  AND available_at <= %(now)s
+ORDER BY available_at, id LIMIT %(max_events)s
+FOR UPDATE SKIP LOCKED
+"""
+
+LEASE = """
+UPDATE pinbridge_events SET lease_token = %(token)s, available_at = %(expires_at)s
+WHERE id = ANY(%(ids)s::bigint[])
+RETURNING id, event_id, event_name, event_time, payload, attempts, enqueued_at
+"""
+
+EXTEND = """
+UPDATE pinbridge_events SET available_at = %(expires_at)s
+WHERE id = ANY(%(ids)s::bigint[]) AND lease_token = %(token)s
+  AND status IN ('queued', 'retrying', 'paused')
+RETURNING id
+"""
+
+# Rows whose lease_token no longer matches were re-leased by another worker: untouched.
+COMPLETE = """
+WITH changed AS (
+    UPDATE pinbridge_events AS e SET
+        status = v.status,
+        attempts = e.attempts + v.delta,
+        next_attempt_at = COALESCE(v.next_at, e.next_attempt_at),
+        available_at = COALESCE(v.next_at, e.next_attempt_at),
+        lease_token = NULL,
+        updated_at = %(now)s,
+        message = v.message
+    FROM unnest(%(ids)s::bigint[], %(statuses)s::text[], %(deltas)s::int[],
+                %(next_ats)s::float8[], %(messages)s::text[])
+         AS v(id, status, delta, next_at, message)
+    WHERE e.id = v.id AND e.lease_token = %(token)s
+    RETURNING e.id, e.ad_account_id, e.event_id, e.event_name, e.status, e.attempts, e.message
+), logged AS (
+    INSERT INTO pinbridge_history (row_id, event_id, status, at, attempts, message)
+    SELECT id, event_id, status, %(now)s, attempts, message FROM changed ORDER BY id
+), unblocked AS (
+    DELETE FROM pinbridge_dedup AS d USING changed AS c
+    WHERE c.status IN ('failed', 'expired') AND d.row_id = c.id
+      AND d.ad_account_id = c.ad_account_id AND d.event_id = c.event_id
+      AND d.event_name = c.event_name
+), released AS (
+    UPDATE pinbridge_events SET lease_token = NULL, available_at = next_attempt_at
+    WHERE id = ANY(%(rest)s::bigint[]) AND lease_token = %(token)s
+)
+SELECT COUNT(*) FILTER (WHERE status IN ('delivered', 'failed', 'expired')) FROM changed
+"""
+
+# A replayed entry takes its dedup key back only when no other entry holds it.
+REPLAY = """
+WITH replayed AS (
+    UPDATE pinbridge_events SET status = 'queued', attempts = 0, next_attempt_at = %(now)s,
+        available_at = %(now)s, updated_at = %(now)s, lease_token = NULL, message = NULL
+    WHERE status = 'failed'
+      AND (%(ids)s::bigint[] IS NULL OR id = ANY(%(ids)s::bigint[]))
+    RETURNING id, ad_account_id, event_id, event_name
+), logged AS (
+    INSERT INTO pinbridge_history (row_id, event_id, status, at, attempts)
+    SELECT id, event_id, 'replayed', %(now)s, 0 FROM replayed ORDER BY id
+), claimed AS (
+    INSERT INTO pinbridge_dedup AS d (ad_account_id, event_id, event_name, row_id, expires_at)
+    SELECT DISTINCT ON (ad_account_id, event_id, event_name)
+        ad_account_id, event_id, event_name, id, %(expires_at)s
+    FROM replayed ORDER BY ad_account_id, event_id, event_name, id DESC
+    ON CONFLICT (ad_account_id, event_id, event_name) DO UPDATE
+        SET row_id = excluded.row_id, expires_at = excluded.expires_at
+        WHERE d.expires_at <= %(now)s
+)
+SELECT COUNT(*) FROM replayed
+"""
+
+# The status test is repeated in the DELETE so that a row replayed meanwhile survives.
+PURGE_CHUNK = """
+WITH gone AS (
+    DELETE FROM pinbridge_events
+    WHERE id IN (
+        SELECT id FROM pinbridge_events
+        WHERE status IN ('delivered', 'failed', 'expired') AND updated_at < %(cutoff)s
+        LIMIT %(limit)s
+    ) AND status IN ('delivered', 'failed', 'expired') AND updated_at < %(cutoff)s
+    RETURNING id
+), history AS (
+    DELETE FROM pinbridge_history WHERE row_id IN (SELECT id FROM gone)
+)
+SELECT COUNT(*) FROM gone
+"""
+
+PURGE_DEDUP = "DELETE FROM pinbridge_dedup WHERE expires_at <= %(now)s"
+
+HISTORY = """
+SELECT h.row_id, h.status, h.at, h.attempts, h.message, e.ad_account_id, e.event_name
+FROM pinbridge_history h JOIN pinbridge_events e ON e.id = h.row_id
+WHERE h.event_id = %(event_id)s ORDER BY h.id
+"""
+
+DEAD_LETTERS = """
+SELECT id, ad_account_id, event_id, event_name, updated_at, attempts, COALESCE(message, '')
+FROM pinbridge_events WHERE status = 'failed'
+ORDER BY id LIMIT %(limit)s OFFSET %(offset)s
+"""
+
+COUNTS = "SELECT status, COUNT(*) FROM pinbridge_events GROUP BY status"

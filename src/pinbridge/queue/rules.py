@@ -1,0 +1,160 @@
+"""Backend-independent queue rules: what an outcome does to a row, how a batch is cut,
+and which events of one enqueue call repeat an earlier one in the same call.
+
+Both backends call these so that SQLite and PostgreSQL behave identically.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pinbridge.queue.records import (
+    FINAL_STATUSES,
+    PENDING_STATUSES,
+    Delivered,
+    EventStatus,
+    Expired,
+    Failed,
+    Lease,
+    LeasedEvent,
+    NewEvent,
+    Outcome,
+    Paused,
+    Retrying,
+)
+
+__all__ = [
+    "ALL_STATUSES",
+    "Change",
+    "DedupKey",
+    "change_for",
+    "check_lease_args",
+    "check_outcomes",
+    "cut_by_bytes",
+    "first_in_call",
+    "full_message",
+    "leased_event",
+    "new_token",
+    "retention_cutoff",
+]
+
+ALL_STATUSES: tuple[EventStatus, ...] = (*PENDING_STATUSES, *FINAL_STATUSES)
+
+DedupKey = tuple[str, str, str]
+"""(ad_account_id, event_id, event_name): what makes two events the same event."""
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """How one outcome changes a row. ``next_attempt_at`` None keeps the row's value."""
+
+    status: EventStatus
+    attempts_delta: int
+    next_attempt_at: float | None
+    message: str | None
+
+    @property
+    def final(self) -> bool:
+        """True when the row leaves the pending set (and the depth count)."""
+        return self.status in ("delivered", "failed", "expired")
+
+    @property
+    def releases_key(self) -> bool:
+        """Failed and expired entries no longer block a new event with the same key."""
+        return self.status in ("failed", "expired")
+
+
+def change_for(outcome: Outcome) -> Change:
+    """The row change for one outcome; Delivered, Failed and Retrying count an attempt."""
+    match outcome:
+        case Delivered(message=message):
+            return Change("delivered", 1, None, message)
+        case Failed(message=message):
+            return Change("failed", 1, None, message)
+        case Retrying(next_attempt_at=at, message=message):
+            return Change("retrying", 1, float(at), message)
+        case Paused(next_attempt_at=at, message=message):
+            return Change("paused", 0, float(at), message)
+        case Expired(message=message):
+            return Change("expired", 0, None, message)
+    raise TypeError(f"not a queue outcome: {outcome!r}")
+
+
+def first_in_call(events: Sequence[NewEvent]) -> list[bool]:
+    """For each event, whether it is the first with its key in this call (later ones are
+    duplicates of it, whatever the database holds)."""
+    seen: set[DedupKey] = set()
+    firsts: list[bool] = []
+    for event in events:
+        key = (event.ad_account_id, event.event_id, event.event_name)
+        firsts.append(key not in seen)
+        seen.add(key)
+    return firsts
+
+
+def cut_by_bytes(sizes: Iterable[int], max_bytes: int) -> int:
+    """How many leading events fit in ``max_bytes`` of payload; always at least one."""
+    total = 0
+    count = 0
+    for size in sizes:
+        if count and total + size > max_bytes:
+            break
+        total += size
+        count += 1
+    return count
+
+
+def check_lease_args(max_events: int, max_bytes: int, lease_seconds: float, min_age: float) -> None:
+    """Reject nonsensical lease arguments with a message naming the argument."""
+    if max_events < 1:
+        raise ValueError(f"lease: max_events must be at least 1, not {max_events}")
+    if max_bytes < 1:
+        raise ValueError(f"lease: max_bytes must be at least 1, not {max_bytes}")
+    if lease_seconds <= 0:
+        raise ValueError(f"lease: lease_seconds must be greater than 0, not {lease_seconds}")
+    if min_age < 0:
+        raise ValueError(f"lease: min_age must not be negative, not {min_age}")
+
+
+def check_outcomes(lease: Lease, outcomes: Mapping[int, Outcome]) -> None:
+    """Outcomes may only name rows of the lease; anything else is a caller's bug."""
+    held = {event.row_id for event in lease.events}
+    stray = sorted(set(outcomes) - held)
+    if stray:
+        raise ValueError(f"complete: row ids {stray[:10]} are not part of lease {lease.token}")
+
+
+def new_token() -> str:
+    """A lease token no other lease, on any node, will ever have."""
+    return secrets.token_hex(16)
+
+
+def retention_cutoff(now: float, retention_days: float) -> float:
+    """Final entries last changed before this time are purged."""
+    return now - retention_days * 86_400.0
+
+
+def full_message(depth: int, adding: int, max_depth: int) -> str:
+    """The QueueFull message: how full, the limit, and what the caller should do."""
+    return (
+        f"the queue holds {depth} pending events and {adding} more would exceed "
+        f"[queue] max_depth = {max_depth}; retry later (delivery is behind or paused)"
+    )
+
+
+def leased_event(row: Any) -> LeasedEvent:
+    """A LeasedEvent from a row (id, event_id, event_name, event_time, payload, attempts,
+    enqueued_at) as either driver returns it."""
+    row_id, event_id, event_name, event_time, payload, attempts, enqueued_at = row
+    return LeasedEvent(
+        row_id=int(row_id),
+        event_id=str(event_id),
+        event_name=str(event_name),
+        event_time=int(event_time),
+        payload=bytes(payload),
+        attempts=int(attempts),
+        enqueued_at=float(enqueued_at),
+    )

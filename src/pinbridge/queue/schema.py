@@ -1,0 +1,104 @@
+"""The queue's tables, written once for both dialects (SQLite and PostgreSQL).
+
+- ``pinbridge_events``: one row per queue entry. ``available_at`` is when the row may be
+  leased next: ``next_attempt_at`` when free, the lease's expiry while leased, so "ready and
+  not under a live lease" is one indexed range (``available_at <= now``).
+- ``pinbridge_history``: one row per status change, for the delivery log.
+- ``pinbridge_dedup``: one row per (account, event_id, event_name) that blocks a new entry
+  until ``expires_at``; its primary key makes dedup race-free across nodes.
+- ``pinbridge_depth``: the pending count, spread over a few rows so concurrent writers on
+  several nodes rarely wait for each other; ``depth()`` is the sum (cheap).
+- ``pinbridge_meta``: the schema version.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DEPTH_SLOTS", "FINAL", "PENDING", "SCHEMA_VERSION", "schema_statements"]
+
+SCHEMA_VERSION = 1
+DEPTH_SLOTS = 16
+"""Rows of ``pinbridge_depth``; each write adds its delta to a random one of them."""
+PENDING = "status IN ('queued', 'retrying', 'paused')"
+"""SQL predicate of pending rows; queries repeat it verbatim so partial indexes apply."""
+FINAL = "status IN ('delivered', 'failed', 'expired')"
+
+_TYPES = {
+    "sqlite": {"id": "INTEGER PRIMARY KEY AUTOINCREMENT", "bytes": "BLOB", "real": "REAL"},
+    "postgres": {"id": "BIGSERIAL PRIMARY KEY", "bytes": "BYTEA", "real": "DOUBLE PRECISION"},
+}
+
+_TABLES = """
+CREATE TABLE IF NOT EXISTS pinbridge_events (
+    id {id},
+    ad_account_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    event_name TEXT NOT NULL,
+    event_time BIGINT NOT NULL,
+    payload {bytes} NOT NULL,
+    size INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    enqueued_at {real} NOT NULL,
+    next_attempt_at {real} NOT NULL,
+    available_at {real} NOT NULL,
+    lease_token TEXT,
+    updated_at {real} NOT NULL,
+    message TEXT
+);
+CREATE INDEX IF NOT EXISTS pinbridge_events_ready
+    ON pinbridge_events (available_at, id) WHERE {pending};
+CREATE INDEX IF NOT EXISTS pinbridge_events_account_ready
+    ON pinbridge_events (ad_account_id, available_at, id) WHERE {pending};
+CREATE INDEX IF NOT EXISTS pinbridge_events_event_id ON pinbridge_events (event_id);
+CREATE INDEX IF NOT EXISTS pinbridge_events_final
+    ON pinbridge_events (updated_at) WHERE {final};
+CREATE INDEX IF NOT EXISTS pinbridge_events_failed
+    ON pinbridge_events (id) WHERE status = 'failed';
+CREATE TABLE IF NOT EXISTS pinbridge_history (
+    id {id},
+    row_id BIGINT NOT NULL,
+    event_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    at {real} NOT NULL,
+    attempts INTEGER NOT NULL,
+    message TEXT
+);
+CREATE INDEX IF NOT EXISTS pinbridge_history_event_id ON pinbridge_history (event_id, id);
+CREATE INDEX IF NOT EXISTS pinbridge_history_row_id ON pinbridge_history (row_id);
+CREATE TABLE IF NOT EXISTS pinbridge_dedup (
+    ad_account_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    event_name TEXT NOT NULL,
+    row_id BIGINT NOT NULL,
+    expires_at {real} NOT NULL,
+    PRIMARY KEY (ad_account_id, event_id, event_name)
+);
+CREATE INDEX IF NOT EXISTS pinbridge_dedup_expires ON pinbridge_dedup (expires_at);
+CREATE TABLE IF NOT EXISTS pinbridge_depth (
+    slot INTEGER PRIMARY KEY,
+    pending BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pinbridge_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+)
+"""
+
+_DEPTH_ROWS = (
+    "INSERT INTO pinbridge_depth (slot, pending) VALUES (0, 0), (1, 0), (2, 0), (3, 0), "
+    "(4, 0), (5, 0), (6, 0), (7, 0), (8, 0), (9, 0), (10, 0), (11, 0), (12, 0), (13, 0), "
+    "(14, 0), (15, 0) ON CONFLICT DO NOTHING"
+)
+_VERSION_ROW = (
+    "INSERT INTO pinbridge_meta (key, value) VALUES ('schema_version', '1') ON CONFLICT DO NOTHING"
+)
+
+
+def schema_statements(dialect: str) -> list[str]:
+    """Idempotent statements creating every table, index and counter row."""
+    types = _TYPES[dialect]
+    ddl = _TABLES.format(pending=PENDING, final=FINAL, **types)
+    statements = [part.strip() for part in ddl.split(";") if part.strip()]
+    statements.append(_DEPTH_ROWS)
+    statements.append(_VERSION_ROW)
+    return statements

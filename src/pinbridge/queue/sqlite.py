@@ -1,0 +1,456 @@
+"""The default queue: one SQLite file in WAL mode, ``synchronous=FULL``.
+
+Every write runs in a ``BEGIN IMMEDIATE`` transaction, so writers (threads of this
+process or other processes on the same file) take turns and each commit is on disk when the
+call returns. Connections come from a small per-queue pool, one per concurrent caller.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from pinbridge.config import QueueSettings
+from pinbridge.queue.records import (
+    DeadLetter,
+    EnqueueResult,
+    HistoryEntry,
+    Lease,
+    NewEvent,
+    Outcome,
+    QueueFull,
+    QueueUnavailable,
+)
+from pinbridge.queue.rules import (
+    ALL_STATUSES,
+    change_for,
+    check_lease_args,
+    check_outcomes,
+    cut_by_bytes,
+    first_in_call,
+    full_message,
+    leased_event,
+    new_token,
+    retention_cutoff,
+)
+from pinbridge.queue.schema import DEPTH_SLOTS, SCHEMA_VERSION, schema_statements
+
+__all__ = ["SqliteQueue"]
+
+_PURGE_CHUNK = 2000
+
+
+class SqliteQueue:
+    """A :class:`~pinbridge.queue.base.Queue` in one SQLite file; see the module docstring."""
+
+    def __init__(self, path: str, settings: QueueSettings, display: str) -> None:
+        self._path = path
+        self._settings = settings
+        self._display = display
+        self._idle: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        self._init_schema()
+
+    # -- connections ------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(
+                self._path,
+                timeout=self._settings.busy_timeout_seconds,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            conn.execute("PRAGMA synchronous=FULL")
+        except sqlite3.Error as exc:
+            raise QueueUnavailable(self._open_error(str(exc))) from None
+        if str(mode).lower() != "wal":
+            conn.close()
+            raise QueueUnavailable(
+                f"cannot open queue {self._display}: the file system does not support "
+                f"SQLite's WAL mode (journal_mode is {mode}); put the file on a local disk"
+            )
+        return conn
+
+    def _open_error(self, cause: str) -> str:
+        parent = Path(self._path).resolve().parent
+        return (
+            f"cannot open queue {self._display}: {cause} "
+            f"(check that {parent} exists and is writable, and that the file is a "
+            "pinbridge SQLite queue)"
+        )
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            if self._closed:
+                raise QueueUnavailable(f"queue {self._display} is closed")
+            conn = self._idle.pop() if self._idle else None
+        if conn is None:
+            conn = self._connect()
+        try:
+            yield conn
+        except sqlite3.OperationalError as exc:
+            raise QueueUnavailable(f"queue {self._display}: {exc}") from None
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            with self._lock:
+                if self._closed:
+                    conn.close()
+                else:
+                    self._idle.append(conn)
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; committed (and on disk) when the block ends normally."""
+        with self._connection() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            yield conn
+            conn.execute("COMMIT")
+
+    def _init_schema(self) -> None:
+        conn = self._connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for statement in schema_statements("sqlite"):
+                conn.execute(statement)
+            version = conn.execute(
+                "SELECT value FROM pinbridge_meta WHERE key = 'schema_version'"
+            ).fetchone()[0]
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            conn.close()
+            raise QueueUnavailable(self._open_error(str(exc))) from None
+        if int(version) > SCHEMA_VERSION:
+            conn.close()
+            raise QueueUnavailable(
+                f"queue {self._display} was created by a newer pinbridge (schema "
+                f"{version}, this one knows {SCHEMA_VERSION}); upgrade pinbridge"
+            )
+        self._idle.append(conn)
+
+    # -- writes -----------------------------------------------------------------------
+
+    def enqueue(self, events: Sequence[NewEvent], now: float) -> list[EnqueueResult]:
+        if not events:
+            return []
+        firsts = first_in_call(events)
+        expires_at = now + self._settings.dedup_window_hours * 3600.0
+        with self._write() as conn:
+            fresh = [
+                i
+                for i, (event, first) in enumerate(zip(events, firsts, strict=True))
+                if first and not _blocked(conn, event, now)
+            ]
+            depth = _depth(conn)
+            if depth + len(fresh) > self._settings.max_depth:
+                raise QueueFull(full_message(depth, len(fresh), self._settings.max_depth))
+            for i in fresh:
+                _insert(conn, events[i], now, expires_at)
+            _add_depth(conn, len(fresh))
+        stored = set(fresh)
+        return [
+            EnqueueResult(event.event_id, "queued" if i in stored else "duplicate")
+            for i, event in enumerate(events)
+        ]
+
+    def lease(
+        self,
+        now: float,
+        *,
+        max_events: int,
+        max_bytes: int,
+        lease_seconds: float,
+        min_age: float = 0.0,
+    ) -> Lease | None:
+        check_lease_args(max_events, max_bytes, lease_seconds, min_age)
+        with self._connection() as conn:  # a cheap look before taking the write lock
+            if _head(conn, now) is None:
+                return None
+        with self._write() as conn:
+            head = _head(conn, now)
+            if head is None:
+                return None
+            account: str | None = head[0]
+            if min_age > 0 and head[1] > now - min_age:
+                account = _full_account(conn, now, min_age, max_events, max_bytes)
+                if account is None:
+                    return None
+            candidates = conn.execute(
+                "SELECT id, size FROM pinbridge_events WHERE ad_account_id = ? "
+                "AND status IN ('queued', 'retrying', 'paused') AND available_at <= ? "
+                "ORDER BY available_at, id LIMIT ?",
+                (account, now, max_events),
+            ).fetchall()
+            ids = [
+                row[0] for row in candidates[: cut_by_bytes((r[1] for r in candidates), max_bytes)]
+            ]
+            token = new_token()
+            rows = conn.execute(
+                "UPDATE pinbridge_events SET lease_token = ?, available_at = ? "
+                "WHERE id IN (SELECT value FROM json_each(?)) RETURNING id, event_id, "
+                "event_name, event_time, payload, attempts, enqueued_at",
+                (token, now + lease_seconds, json.dumps(ids)),
+            ).fetchall()
+        by_id = {row[0]: leased_event(row) for row in rows}
+        events = tuple(by_id[row_id] for row_id in ids)
+        return Lease(token, str(account), events, now + lease_seconds)
+
+    def extend(self, lease: Lease, now: float, lease_seconds: float) -> Lease:
+        ids = [event.row_id for event in lease.events]
+        with self._write() as conn:
+            kept = {
+                row[0]
+                for row in conn.execute(
+                    "UPDATE pinbridge_events SET available_at = ? "
+                    "WHERE id IN (SELECT value FROM json_each(?)) AND lease_token = ? "
+                    "AND status IN ('queued', 'retrying', 'paused') RETURNING id",
+                    (now + lease_seconds, json.dumps(ids), lease.token),
+                )
+            }
+        events = tuple(event for event in lease.events if event.row_id in kept)
+        return Lease(lease.token, lease.ad_account_id, events, now + lease_seconds)
+
+    def complete(self, lease: Lease, outcomes: Mapping[int, Outcome], now: float) -> None:
+        check_outcomes(lease, outcomes)
+        ids = [event.row_id for event in lease.events]
+        with self._write() as conn:
+            finals = 0
+            for row_id, outcome in outcomes.items():
+                change = change_for(outcome)
+                row = conn.execute(
+                    "UPDATE pinbridge_events SET status = ?, attempts = attempts + ?, "
+                    "next_attempt_at = COALESCE(?, next_attempt_at), "
+                    "available_at = COALESCE(?, next_attempt_at), lease_token = NULL, "
+                    "updated_at = ?, message = ? WHERE id = ? AND lease_token = ? "
+                    "RETURNING event_id, attempts, ad_account_id, event_name",
+                    (
+                        *(change.status, change.attempts_delta),
+                        *(change.next_attempt_at, change.next_attempt_at),
+                        *(now, change.message, row_id, lease.token),
+                    ),
+                ).fetchone()
+                if row is None:
+                    continue  # the lease expired and another worker holds this row now
+                _log(
+                    conn,
+                    row_id,
+                    row[0],
+                    status=change.status,
+                    at=now,
+                    attempts=row[1],
+                    message=change.message,
+                )
+                if change.releases_key:
+                    conn.execute(
+                        "DELETE FROM pinbridge_dedup WHERE ad_account_id = ? AND event_id = ? "
+                        "AND event_name = ? AND row_id = ?",
+                        (row[2], row[0], row[3], row_id),
+                    )
+                finals += change.final
+            conn.execute(
+                "UPDATE pinbridge_events SET lease_token = NULL, available_at = next_attempt_at "
+                "WHERE id IN (SELECT value FROM json_each(?)) AND lease_token = ?",
+                (json.dumps(ids), lease.token),
+            )
+            _add_depth(conn, -finals)
+
+    def replay(self, row_ids: Sequence[int] | None, now: float) -> int:
+        chosen = None if row_ids is None else json.dumps([int(i) for i in row_ids])
+        expires_at = now + self._settings.dedup_window_hours * 3600.0
+        with self._write() as conn:
+            rows = conn.execute(
+                "UPDATE pinbridge_events SET status = 'queued', attempts = 0, "
+                "next_attempt_at = ?, available_at = ?, updated_at = ?, lease_token = NULL, "
+                "message = NULL WHERE status = 'failed' "
+                "AND (? IS NULL OR id IN (SELECT value FROM json_each(?))) "
+                "RETURNING id, event_id, ad_account_id, event_name",
+                (now, now, now, chosen, chosen),
+            ).fetchall()
+            for row_id, event_id, account, name in rows:
+                _log(conn, row_id, event_id, status="replayed", at=now, attempts=0, message=None)
+                _claim_key(conn, (account, event_id, name), row_id, now, expires_at)
+            _add_depth(conn, len(rows))
+        return len(rows)
+
+    def purge(self, now: float) -> int:
+        cutoff = retention_cutoff(now, self._settings.retention_days)
+        total = 0
+        while True:
+            with self._write() as conn:
+                ids = [
+                    row[0]
+                    for row in conn.execute(
+                        "SELECT id FROM pinbridge_events "
+                        "WHERE status IN ('delivered', 'failed', 'expired') "
+                        "AND updated_at < ? LIMIT ?",
+                        (cutoff, _PURGE_CHUNK),
+                    )
+                ]
+                batch = json.dumps(ids)
+                conn.execute(
+                    "DELETE FROM pinbridge_history "
+                    "WHERE row_id IN (SELECT value FROM json_each(?))",
+                    (batch,),
+                )
+                conn.execute(
+                    "DELETE FROM pinbridge_events WHERE id IN (SELECT value FROM json_each(?))",
+                    (batch,),
+                )
+                if len(ids) < _PURGE_CHUNK:
+                    conn.execute("DELETE FROM pinbridge_dedup WHERE expires_at <= ?", (now,))
+            total += len(ids)
+            if len(ids) < _PURGE_CHUNK:
+                return total
+
+    # -- reads ------------------------------------------------------------------------
+
+    def history(self, event_id: str) -> list[HistoryEntry]:
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT h.row_id, h.status, h.at, h.attempts, h.message, e.ad_account_id, "
+                "e.event_name FROM pinbridge_history h JOIN pinbridge_events e "
+                "ON e.id = h.row_id WHERE h.event_id = ? ORDER BY h.id",
+                (event_id,),
+            ).fetchall()
+        return [HistoryEntry(*row) for row in rows]
+
+    def dead_letters(self, *, limit: int = 100, offset: int = 0) -> list[DeadLetter]:
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT id, ad_account_id, event_id, event_name, updated_at, attempts, "
+                "COALESCE(message, '') FROM pinbridge_events WHERE status = 'failed' "
+                "ORDER BY id LIMIT ? OFFSET ?",
+                (limit, offset),
+            ).fetchall()
+        return [DeadLetter(*row) for row in rows]
+
+    def depth(self) -> int:
+        with self._connection() as conn:
+            return _depth(conn)
+
+    def counts(self) -> dict[str, int]:
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT status, COUNT(*) FROM pinbridge_events GROUP BY status"
+            ).fetchall()
+        found = {str(status): int(count) for status, count in rows}
+        return {status: found.get(status, 0) for status in ALL_STATUSES}
+
+    def ping(self) -> None:
+        with self._connection() as conn:
+            conn.execute("SELECT 1 FROM pinbridge_meta LIMIT 1").fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
+
+
+def _head(conn: sqlite3.Connection, now: float) -> tuple[str, float] | None:
+    """The account and ready time of the oldest ready event, if any."""
+    row = conn.execute(
+        "SELECT ad_account_id, available_at FROM pinbridge_events "
+        "WHERE status IN ('queued', 'retrying', 'paused') AND available_at <= ? "
+        "ORDER BY available_at, id LIMIT 1",
+        (now,),
+    ).fetchone()
+    return None if row is None else (str(row[0]), float(row[1]))
+
+
+def _full_account(
+    conn: sqlite3.Connection, now: float, min_age: float, max_events: int, max_bytes: int
+) -> str | None:
+    """An account with a full batch ready (by count or bytes), when none is old enough."""
+    row = conn.execute(
+        "SELECT ad_account_id FROM pinbridge_events "
+        "WHERE status IN ('queued', 'retrying', 'paused') AND available_at <= ? "
+        "AND available_at > ? GROUP BY ad_account_id "
+        "HAVING COUNT(*) >= ? OR SUM(size) >= ? ORDER BY MIN(available_at) LIMIT 1",
+        (now, now - min_age, max_events, max_bytes),
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def _blocked(conn: sqlite3.Connection, event: NewEvent, now: float) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM pinbridge_dedup WHERE ad_account_id = ? AND event_id = ? "
+        "AND event_name = ? AND expires_at > ?",
+        (event.ad_account_id, event.event_id, event.event_name, now),
+    ).fetchone()
+    return row is not None
+
+
+def _insert(conn: sqlite3.Connection, event: NewEvent, now: float, expires_at: float) -> None:
+    row_id = conn.execute(
+        "INSERT INTO pinbridge_events (ad_account_id, event_id, event_name, event_time, "
+        "payload, size, status, attempts, enqueued_at, next_attempt_at, available_at, "
+        "updated_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?) RETURNING id",
+        (
+            *(event.ad_account_id, event.event_id, event.event_name, event.event_time),
+            *(event.payload, len(event.payload), now, now, now, now),
+        ),
+    ).fetchone()[0]
+    conn.execute(
+        "INSERT INTO pinbridge_dedup (ad_account_id, event_id, event_name, row_id, expires_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (ad_account_id, event_id, event_name) "
+        "DO UPDATE SET row_id = excluded.row_id, expires_at = excluded.expires_at",
+        (event.ad_account_id, event.event_id, event.event_name, row_id, expires_at),
+    )
+    _log(conn, row_id, event.event_id, status="queued", at=now, attempts=0, message=None)
+
+
+def _claim_key(
+    conn: sqlite3.Connection,
+    key: tuple[str, str, str],
+    row_id: int,
+    now: float,
+    expires_at: float,
+) -> None:
+    """Make ``row_id`` the holder of ``key`` unless another entry holds it still."""
+    conn.execute(
+        "INSERT INTO pinbridge_dedup (ad_account_id, event_id, event_name, row_id, expires_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (ad_account_id, event_id, event_name) "
+        "DO UPDATE SET row_id = excluded.row_id, expires_at = excluded.expires_at "
+        "WHERE pinbridge_dedup.expires_at <= ?",
+        (*key, row_id, expires_at, now),
+    )
+
+
+def _log(
+    conn: sqlite3.Connection,
+    row_id: int,
+    event_id: str,
+    *,
+    status: str,
+    at: float,
+    attempts: int,
+    message: str | None,
+) -> None:
+    conn.execute(
+        "INSERT INTO pinbridge_history (row_id, event_id, status, at, attempts, message) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (row_id, event_id, status, at, attempts, message),
+    )
+
+
+def _depth(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT COALESCE(SUM(pending), 0) FROM pinbridge_depth").fetchone()[0])
+
+
+def _add_depth(conn: sqlite3.Connection, delta: int) -> None:
+    if delta:
+        conn.execute(
+            "UPDATE pinbridge_depth SET pending = pending + ? WHERE slot = ?",
+            (delta, random.randrange(DEPTH_SLOTS)),
+        )
