@@ -24,8 +24,8 @@ class MappingOptions:
     exactly as read from TOML; the mapper validates both.
     """
 
-    events: Mapping[str, object] = field(default=_EMPTY)
-    fields: Mapping[str, object] = field(default=_EMPTY)
+    events: Mapping[str, object] = field(default_factory=lambda: _EMPTY)
+    fields: Mapping[str, object] = field(default_factory=lambda: _EMPTY)
     unmapped_events: str = "filter"
     consent_categories: tuple[str, ...] = ()
     click_id_cookie_name: str = "_epik"

@@ -1,0 +1,215 @@
+"""Plain coercion rules (spec 3 and 4.4-4.5): text, booleans, decimals, integers, codes.
+
+Every rule has the shape described in :mod:`pinbridge.mapping.context`. Numbers become
+their shortest plain decimal text wherever text is wanted; booleans are never numbers.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+from decimal import Decimal
+
+from pinbridge.mapping.context import EventContext, Reject, kind_of
+
+__all__ = [
+    "boolean",
+    "count",
+    "currency",
+    "decimal",
+    "decimal_text",
+    "integer",
+    "ip_address",
+    "joined_text",
+    "language",
+    "number_text",
+    "text",
+    "valid_text",
+]
+
+_INT64_MAX = 2**63 - 1
+_TRUE = frozenset({"true", "1", "yes", "y", "on"})
+_FALSE = frozenset({"false", "0", "no", "n", "off"})
+_DECIMAL = re.compile(r"([+-]?)(\d*)(?:[.,](\d*))?")
+_INTEGER = re.compile(r"[+-]?\d+")
+_CURRENCY = re.compile(r"[A-Za-z]{3}")
+_IPV4 = re.compile(
+    r"(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+)
+
+_NOT_TEXT: dict[type, Reject] = {
+    kind: Reject(f"expected text, got {kind_of(sample)}")
+    for kind, sample in ((bool, True), (list, []), (dict, {}))
+}
+_NOT_BOOLEAN = Reject("not a boolean (true/false, 1/0, yes/no, on/off)")
+_NOT_DECIMAL = Reject("not a decimal number")
+_NOT_INTEGER = Reject("not a whole number")
+_NOT_COUNT = Reject("not a list of items or a whole number")
+_NOT_CURRENCY = Reject("not a 3-letter currency code")
+_NOT_LANGUAGE = Reject("not a 2-letter language code")
+_NOT_IP = Reject("not an IPv4 or IPv6 address")
+_BAD_UNICODE = Reject("text is not valid Unicode")
+_UNSUPPORTED = Reject("expected text, got an unsupported value")
+
+
+def number_text(value: int | float) -> str | None:
+    """Shortest plain decimal text of a number (``100.0`` -> ``100``); None if not finite."""
+    if type(value) is int:
+        try:
+            return str(value)
+        except ValueError:  # more digits than Python will print
+            return None
+    if not math.isfinite(value):
+        return None
+    shown = repr(value)
+    if "e" in shown:  # 1e-07, 1e+22: rare, so Decimal's exact rendering is affordable
+        shown = format(Decimal(shown), "f")
+    elif shown.endswith(".0"):
+        shown = shown[:-2]
+    return "0" if shown in ("-0", "-0.0", "0.0") else shown
+
+
+def valid_text(value: str) -> str | Reject | None:
+    """Trimmed text, None when blank, a Reject when it cannot be encoded as UTF-8."""
+    stripped = value.strip()
+    if not stripped:
+        return None
+    if not stripped.isascii():
+        try:
+            stripped.encode("utf-8")
+        except UnicodeEncodeError:
+            return _BAD_UNICODE
+    return stripped
+
+
+def text(value: object, ctx: EventContext) -> object:
+    """A string (trimmed); numbers become their shortest decimal text."""
+    if type(value) is str:
+        return valid_text(value)
+    if type(value) is int or type(value) is float:
+        shown = number_text(value)
+        return shown if shown is not None else _NOT_DECIMAL
+    return _NOT_TEXT.get(type(value), _UNSUPPORTED)
+
+
+def joined_text(value: object, ctx: EventContext) -> object:
+    """Text, or a list of texts joined with ``,`` (``opt_out_type``)."""
+    if type(value) is not list:
+        return text(value, ctx)
+    parts: list[str] = []
+    for element in value:
+        if element is None:
+            continue
+        part = text(element, ctx)
+        if isinstance(part, Reject):
+            return Reject("a list element is not text")
+        if part is not None:
+            parts.append(part)  # type: ignore[arg-type]
+    return ",".join(parts) if parts else None
+
+
+def boolean(value: object, ctx: EventContext) -> object:
+    """Spec 4.4: true/1/yes/y/on and false/0/no/n/off, in any case; else rejected."""
+    kind = type(value)
+    if kind is bool:
+        return value
+    if kind is int or kind is float:
+        if value == 1:
+            return True
+        if value == 0:
+            return False
+        return _NOT_BOOLEAN
+    if kind is str:
+        word = value.strip().lower()  # type: ignore[attr-defined]
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+    return _NOT_BOOLEAN
+
+
+def decimal_text(value: object) -> str | None:
+    """Spec 4.5 as a plain function: the shortest decimal string, or None when not a decimal."""
+    kind = type(value)
+    if kind is int or kind is float:
+        return number_text(value)  # type: ignore[arg-type]
+    if kind is not str:
+        return None
+    match = _DECIMAL.fullmatch(value.strip())  # type: ignore[attr-defined]
+    if match is None:
+        return None
+    sign, whole, fraction = match.group(1), match.group(2), match.group(3) or ""
+    if not whole and not fraction:
+        return None
+    whole = whole.lstrip("0") or "0"
+    fraction = fraction.rstrip("0")
+    if whole == "0" and not fraction:
+        return "0"
+    shown = f"{whole}.{fraction}" if fraction else whole
+    return f"-{shown}" if sign == "-" else shown
+
+
+def decimal(value: object, ctx: EventContext) -> object:
+    """Spec 4.5: a JSON number or a plain decimal string (``12,5`` too) as shortest text."""
+    shown = decimal_text(value)
+    return shown if shown is not None else _NOT_DECIMAL
+
+
+def integer(value: object, ctx: EventContext) -> object:
+    """Integers, whole floats and integer strings (``quantity``), within int64."""
+    number: int
+    if type(value) is int:
+        number = value
+    elif type(value) is float:
+        if not math.isfinite(value) or not value.is_integer():
+            return _NOT_INTEGER
+        number = int(value)
+    elif type(value) is str and _INTEGER.fullmatch(stripped := value.strip()):
+        if len(stripped) > 20:
+            return _NOT_INTEGER
+        number = int(stripped)
+    else:
+        return _NOT_INTEGER
+    return number if -_INT64_MAX - 1 <= number <= _INT64_MAX else _NOT_INTEGER
+
+
+def count(value: object, ctx: EventContext) -> object:
+    """``num_items``: the length of a non-empty list, or a whole number given directly."""
+    if type(value) is list:
+        return len(value)
+    result = integer(value, ctx)
+    return _NOT_COUNT if isinstance(result, Reject) else result
+
+
+def currency(value: object, ctx: EventContext) -> object:
+    """Three letters, upper case."""
+    if type(value) is str and _CURRENCY.fullmatch(code := value.strip()):
+        return code.upper()
+    return _NOT_CURRENCY
+
+
+def language(value: object, ctx: EventContext) -> object:
+    """The primary language subtag, lower case, only when it is 2 letters (``fr-FR`` -> ``fr``)."""
+    if type(value) is not str:
+        return _NOT_LANGUAGE
+    primary = value.strip().replace("_", "-").partition("-")[0]
+    if len(primary) == 2 and primary.isascii() and primary.isalpha():
+        return primary.lower()
+    return _NOT_LANGUAGE
+
+
+def ip_address(value: object, ctx: EventContext) -> object:
+    """Text that parses as an IPv4 or IPv6 address, kept as written (trimmed)."""
+    if type(value) is not str:
+        return _NOT_IP
+    address = value.strip()
+    if _IPV4.fullmatch(address):
+        return address
+    if ":" not in address:
+        return _NOT_IP
+    try:
+        ipaddress.IPv6Address(address)
+    except ValueError:
+        return _NOT_IP
+    return address

@@ -1,0 +1,197 @@
+"""Hashed ``user_data`` fields (spec 5): normalise each value per field, then SHA-256.
+
+A source value is a string, a number or a list of them. Each element is NFC-normalised and
+trimmed; 64 hex characters are taken as already hashed (lower-cased, not hashed again);
+anything else goes through the field's normaliser and is hashed. The output is always a
+list of lower-case hex digests, empties dropped, duplicates removed, order kept.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from datetime import datetime
+from hashlib import sha256
+
+from pinbridge.mapping.coerce import number_text
+from pinbridge.mapping.context import EventContext, Reject, Rule
+from pinbridge.mapping.countries import country_code, subdivision_code
+from pinbridge.mapping.phones import phone_digits
+
+__all__ = ["HASHED_RULES", "hashed_rule"]
+
+Normaliser = Callable[[str, EventContext], "str | Reject"]
+
+_HEX = "0123456789abcdefABCDEF"
+_GENDERS = {
+    **dict.fromkeys(("f", "female", "woman"), "f"),
+    **dict.fromkeys(("m", "male", "man"), "m"),
+    **dict.fromkeys(("n", "non-binary", "non binary", "nonbinary"), "n"),
+}
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})|(\d{4})/(\d{2})/(\d{2})|(\d{4})(\d{2})(\d{2})")
+_ZIP_PLUS_4 = re.compile(r"(\d{5})[-\s]\d{4}")
+_ZIP_9 = re.compile(r"\d{9}")
+_SPACES_AND_DASHES = re.compile(r"[\s-]+")
+_ASCII_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_ASCII_NOT_ALPHA = re.compile(r"[^a-z]+")
+_ZERO_MAID = frozenset("0-")
+
+_NOT_TEXT = Reject("expected text or a list of texts")
+_BAD_UNICODE = Reject("text is not valid Unicode")
+_NOT_GENDER = Reject("not a recognised gender (f, m, n, female, male, non-binary, ...)")
+_NOT_DATE = Reject("not a valid date (YYYY-MM-DD, YYYY/MM/DD, YYYYMMDD or ISO date-time)")
+_NOT_STATE = Reject("not a 2-letter state code or a subdivision name of the user's country")
+_NOT_COUNTRY = Reject("not an ISO country code or English country name")
+_ZERO_ID = Reject("the all-zero advertising id (tracking limited) is left out")
+_NOTHING_LEFT = Reject("nothing is left after normalisation")
+
+
+def _lower(text: str, ctx: EventContext) -> str:
+    return text.lower()
+
+
+def _as_is(text: str, ctx: EventContext) -> str:
+    return text
+
+
+def _phone(text: str, ctx: EventContext) -> str | Reject:
+    digits = phone_digits(text, None if text[0] == "+" or text[:2] == "00" else ctx.country())
+    return digits or Reject("no digits in the phone number")
+
+
+def _gender(text: str, ctx: EventContext) -> str | Reject:
+    return _GENDERS.get(" ".join(text.lower().split()), _NOT_GENDER)
+
+
+def _birthdate(text: str, ctx: EventContext) -> str | Reject:
+    match = _DATE.fullmatch(text)
+    if match is not None:
+        year, month, day = (int(g) for g in match.groups() if g is not None)
+    else:
+        if len(text) <= 10:
+            return _NOT_DATE
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            return _NOT_DATE
+        year, month, day = moment.year, moment.month, moment.day
+    try:
+        datetime(year, month, day)
+    except ValueError:
+        return _NOT_DATE
+    return f"{year:04d}{month:02d}{day:02d}"
+
+
+def _city(text: str, ctx: EventContext) -> str:
+    lowered = text.lower()
+    if lowered.isascii():
+        return _ASCII_NOT_ALNUM.sub("", lowered)
+    return "".join(c for c in lowered if c.isalnum())
+
+
+def _state(text: str, ctx: EventContext) -> str | Reject:
+    lowered = text.lower()
+    letters = (
+        _ASCII_NOT_ALPHA.sub("", lowered)
+        if lowered.isascii()
+        else "".join(c for c in lowered if c.isalpha())
+    )
+    if len(letters) == 2 and letters.isascii():
+        return letters
+    country = ctx.country()
+    code = subdivision_code(country, text) if country and letters else None
+    return code or _NOT_STATE
+
+
+def _zip(text: str, ctx: EventContext) -> str:
+    plus_4 = _ZIP_PLUS_4.fullmatch(text)
+    if plus_4 is not None:
+        return plus_4.group(1)
+    compact = _SPACES_AND_DASHES.sub("", text.lower())
+    if _ZIP_9.fullmatch(compact) and ctx.country() == "us":
+        return compact[:5]
+    return compact
+
+
+def _country(text: str, ctx: EventContext) -> str | Reject:
+    return country_code(text) or _NOT_COUNTRY
+
+
+def _maid(text: str, ctx: EventContext) -> str | Reject:
+    return _ZERO_ID if set(text) <= _ZERO_MAID else text
+
+
+def hashed_rule(normalise: Normaliser) -> Rule:
+    """The field rule that hashes every element of a value after ``normalise``."""
+
+    def rule(value: object, ctx: EventContext) -> object:
+        elements = value if type(value) is list else (value,)
+        digests: list[str] = []
+        reason: Reject | None = None
+        for element in elements:
+            outcome = _digest(element, normalise, ctx)
+            if outcome is None:
+                continue
+            if type(outcome) is Reject:
+                if reason is not None:
+                    ctx.note(reason.reason)  # earlier rejects of a list that may still succeed
+                reason = outcome
+            elif outcome not in digests:
+                digests.append(outcome)  # type: ignore[arg-type]
+        if digests:
+            if reason is not None:
+                ctx.note(reason.reason)
+            return digests
+        return reason
+
+    return rule
+
+
+def _digest(element: object, normalise: Normaliser, ctx: EventContext) -> str | Reject | None:
+    kind = type(element)
+    if kind is str:
+        text: str = element  # type: ignore[assignment]
+    elif kind is int or kind is float:
+        shown = number_text(element)  # type: ignore[arg-type]
+        if shown is None:
+            return _NOT_TEXT
+        text = shown
+    elif element is None:
+        return None
+    else:
+        return _NOT_TEXT
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text).strip()
+    if len(text) == 64 and not text.strip(_HEX):
+        return text.lower()
+    normalised = normalise(text, ctx)
+    if type(normalised) is Reject:
+        return normalised
+    if not normalised:
+        return _NOTHING_LEFT
+    try:
+        data = normalised.encode("utf-8")  # type: ignore[union-attr]
+    except UnicodeEncodeError:
+        return _BAD_UNICODE
+    return sha256(data).hexdigest()
+
+
+HASHED_RULES: dict[str, Rule] = {
+    "em": hashed_rule(_lower),
+    "ph": hashed_rule(_phone),
+    "ge": hashed_rule(_gender),
+    "db": hashed_rule(_birthdate),
+    "ln": hashed_rule(_lower),
+    "fn": hashed_rule(_lower),
+    "ct": hashed_rule(_city),
+    "st": hashed_rule(_state),
+    "zp": hashed_rule(_zip),
+    "country": hashed_rule(_country),
+    "external_id": hashed_rule(_as_is),
+    "hashed_maids": hashed_rule(_maid),
+}
+"""The rule for each hashed ``user_data`` field, keyed by the field's name."""
