@@ -1,0 +1,1 @@
+"""Tests of ``pinbridge simulate`` (the local Pinterest Conversions API stand-in)."""
