@@ -1,0 +1,178 @@
+"""The delivery log: an event's history, dead letters and their replay, a status summary.
+
+``GET /v1/events/{event_id}``, ``GET /v1/dead-letters``, ``POST /v1/dead-letters/replay``
+and ``GET /v1/status`` (what the dashboard shows). They take the same source key as ingest
+when ``[server] source_keys`` is set. Queue calls are blocking and run in a thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import orjson
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from pinbridge.queue.records import DeadLetter
+from pinbridge.server.auth import check_source_key
+from pinbridge.server.body import BodyTooLarge, read_bounded
+from pinbridge.server.context import ServerContext, context_of
+from pinbridge.server.responses import JSONResponse, error_response
+from pinbridge.server.views import dead_letter_view, history_entry_view
+
+__all__ = ["MAX_PAGE", "routes"]
+
+MAX_PAGE = 1000
+_REPLAY_BODY_LIMIT = 1024 * 1024
+_log = logging.getLogger("pinbridge.server.deliverylog")
+
+
+async def event_history(request: Request) -> Response:
+    """Every status change of every queue entry with this event_id, oldest first."""
+    ctx = context_of(request)
+    refusal = check_source_key(request, ctx.settings.server.source_keys)
+    if refusal is not None:
+        return refusal
+    event_id = request.path_params["event_id"]
+    entries = await asyncio.to_thread(ctx.queue.history, event_id)
+    if not entries:
+        return error_response(
+            404,
+            "no event with this event_id in the delivery log: it was never queued (filtered, "
+            "invalid, or sent elsewhere) or its final entry is older than [queue] "
+            "retention_days",
+            event_id=event_id,
+        )
+    return JSONResponse(
+        {
+            "event_id": event_id,
+            "status": entries[-1].status,
+            "history": [history_entry_view(entry) for entry in entries],
+        }
+    )
+
+
+async def dead_letters(request: Request) -> Response:
+    """Failed events with Pinterest's reason, oldest first, one page at a time."""
+    ctx = context_of(request)
+    refusal = check_source_key(request, ctx.settings.server.source_keys)
+    if refusal is not None:
+        return refusal
+    try:
+        limit = _int_param(request, "limit", 100, 1, MAX_PAGE)
+        offset = _int_param(request, "offset", 0, 0, None)
+    except ValueError as exc:
+        return error_response(400, str(exc))
+
+    def read() -> tuple[list[DeadLetter], int]:
+        page = ctx.queue.dead_letters(limit=limit, offset=offset)
+        return page, ctx.queue.counts().get("failed", 0)
+
+    page, total = await asyncio.to_thread(read)
+    return JSONResponse(
+        {
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+            "dead_letters": [dead_letter_view(letter) for letter in page],
+        }
+    )
+
+
+async def replay(request: Request) -> Response:
+    """Queue failed events again: ``{"row_ids": [...]}`` or ``{"all": true}``."""
+    ctx = context_of(request)
+    refusal = check_source_key(request, ctx.settings.server.source_keys)
+    if refusal is not None:
+        return refusal
+    try:
+        body = await read_bounded(request, _REPLAY_BODY_LIMIT)
+        row_ids = _replay_selection(body)
+    except BodyTooLarge as exc:
+        return error_response(
+            413, f"the request body is over {exc.limit:,} bytes; replay fewer row_ids at a time"
+        )
+    except ValueError as exc:
+        return error_response(400, str(exc))
+    except ClientDisconnect:
+        return Response(status_code=400)
+    count = await asyncio.to_thread(ctx.queue.replay, row_ids, ctx.clock())
+    _log.info(
+        "dead letters replayed",
+        extra={"replayed": count, "selection": "all" if row_ids is None else len(row_ids)},
+    )
+    return JSONResponse({"replayed": count})
+
+
+async def status(request: Request) -> Response:
+    """Counts by status, queue depth and paused accounts, for the dashboard."""
+    ctx = context_of(request)
+    refusal = check_source_key(request, ctx.settings.server.source_keys)
+    if refusal is not None:
+        return refusal
+    counts, depth = await asyncio.to_thread(_counts_and_depth, ctx)
+    return JSONResponse(
+        {
+            "counts": counts,
+            "queue_depth": depth,
+            "paused_accounts": ctx.paused_accounts(),
+            "delivery": _delivery_state(ctx),
+            "draining": ctx.draining,
+        }
+    )
+
+
+def _counts_and_depth(ctx: ServerContext) -> tuple[dict[str, int], int]:
+    return ctx.queue.counts(), ctx.queue.depth()
+
+
+def _delivery_state(ctx: ServerContext) -> str:
+    if ctx.service is None:
+        return "off (ingest-only node)"
+    return ctx.delivery_problem or "running"
+
+
+def _replay_selection(body: bytes) -> list[int] | None:
+    hint = 'send {"row_ids": [1, 2]} or {"all": true}'
+    try:
+        value = orjson.loads(body) if body.strip() else None
+    except orjson.JSONDecodeError as exc:
+        raise ValueError(f"the request body is not valid JSON ({exc.msg}); {hint}") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"the request body must be a JSON object; {hint}")
+    if set(value) not in ({"row_ids"}, {"all"}):
+        raise ValueError(f"give either row_ids or all (and nothing else); {hint}")
+    if "all" in value:
+        if value["all"] is not True:
+            raise ValueError(f'"all" must be true; {hint}')
+        return None
+    row_ids = value["row_ids"]
+    if not isinstance(row_ids, list) or not row_ids:
+        raise ValueError(f'"row_ids" must be a non-empty list of row ids; {hint}')
+    for index, row_id in enumerate(row_ids):
+        if isinstance(row_id, bool) or not isinstance(row_id, int) or row_id < 1:
+            raise ValueError(
+                f"row_ids[{index}] must be a row id (a positive whole number, as listed by "
+                "GET /v1/dead-letters)"
+            )
+    return row_ids
+
+
+def _int_param(request: Request, name: str, default: int, low: int, high: int | None) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    bounds = f"between {low} and {high}" if high is not None else f"{low} or more"
+    if not raw.strip().isdigit() or not (low <= int(raw) and (high is None or int(raw) <= high)):
+        raise ValueError(f"query parameter {name} must be a whole number {bounds}")
+    return int(raw)
+
+
+routes = [
+    Route("/v1/events/{event_id:path}", event_history, methods=["GET"]),
+    Route("/v1/dead-letters", dead_letters, methods=["GET"]),
+    Route("/v1/dead-letters/replay", replay, methods=["POST"]),
+    Route("/v1/status", status, methods=["GET"]),
+]

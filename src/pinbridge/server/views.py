@@ -1,0 +1,48 @@
+"""JSON views of queue records, shared by the HTTP API and ``pinbridge dead-letters``.
+
+Times are given twice: Unix seconds (``at``) for programs, ISO 8601 UTC (``at_utc``) for
+people reading the output.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from pinbridge.queue.records import DeadLetter, HistoryEntry
+
+__all__ = ["dead_letter_view", "history_entry_view", "utc_text"]
+
+
+def utc_text(at: float) -> str:
+    """Unix seconds as ISO 8601 UTC with milliseconds (``2026-11-28T09:00:00.123Z``)."""
+    whole = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at))
+    return f"{whole}.{int(at % 1 * 1000):03d}Z"
+
+
+def history_entry_view(entry: HistoryEntry) -> dict[str, Any]:
+    """One status change of one queue entry."""
+    return {
+        "row_id": entry.row_id,
+        "ad_account_id": entry.ad_account_id,
+        "event_name": entry.event_name,
+        "status": entry.status,
+        "at": entry.at,
+        "at_utc": utc_text(entry.at),
+        "attempts": entry.attempts,
+        "message": entry.message,
+    }
+
+
+def dead_letter_view(letter: DeadLetter) -> dict[str, Any]:
+    """One failed event and Pinterest's reason."""
+    return {
+        "row_id": letter.row_id,
+        "ad_account_id": letter.ad_account_id,
+        "event_id": letter.event_id,
+        "event_name": letter.event_name,
+        "failed_at": letter.failed_at,
+        "failed_at_utc": utc_text(letter.failed_at),
+        "attempts": letter.attempts,
+        "message": letter.message,
+    }

@@ -1,0 +1,1 @@
+"""Tests of ``pinbridge serve``: real server processes on loopback, real SQLite files."""

@@ -1,0 +1,84 @@
+"""Clear-text personal data, the access token and source keys reach neither logs nor disk.
+
+A real server receives events full of clear-text PII, bad requests that carry it, and
+requests authenticated both ways; it delivers to the simulator, is stopped, and then its
+standard error and every SQLite file it wrote are searched byte by byte.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import orjson
+
+from tests.server.events import EMAIL, PHONE, PHONE_DIGITS, filtered, invalid, purchase
+from tests.server.harness import TOKEN, server_config, start_server, wait_for
+from tests.support.simulator import SimulatorProcess
+from tests.support.simulator_fixtures import simulator
+
+__all__ = ["simulator"]  # the fixture, re-exported for pytest
+
+KEY = "source-key-Hx71pQ"
+# Everything that must never be found, in the forms it could take.
+FORBIDDEN = [
+    EMAIL,
+    EMAIL.lower(),
+    EMAIL.split("@")[0],
+    PHONE,
+    PHONE_DIGITS,
+    PHONE.replace(" ", ""),
+    TOKEN,
+    KEY,
+]
+
+
+def test_logs_and_database_files_hold_no_personal_data_or_secrets(
+    tmp_path: Path, simulator: SimulatorProcess
+) -> None:
+    simulator.configure(tokens=[TOKEN])
+    database = tmp_path / "queue.db"
+    config = server_config(
+        tmp_path,
+        database=database,
+        sections={
+            "pinterest": {"api_base_url": simulator.base_url},
+            "server": {"source_keys": [KEY], "max_event_bytes": 4096},
+            "delivery": {"batch_max_age_seconds": 0.05},
+        },
+    )
+    ids = [f"pii-{uuid.uuid4()}" for _ in range(5)]
+    with start_server(config, "--log-level", "debug") as server:
+        with server.client(headers={"Authorization": f"Bearer {KEY}"}) as http:
+            batch = [purchase(e) for e in ids] + [invalid("pii-i"), filtered("pii-f")]
+            assert http.post("/events/batch", json={"batch": batch}).status_code == 202
+            ndjson = b"\n".join(orjson.dumps(purchase(f"pii-n-{n}")) for n in range(3))
+            http.post(
+                "/events/batch", content=ndjson, headers={"Content-Type": "application/x-ndjson"}
+            )
+            broken = orjson.dumps(purchase("pii-broken"))[:-5]
+            assert http.post("/events", content=broken).status_code == 400
+            assert EMAIL not in http.post("/events", content=broken).text
+            huge = purchase("pii-huge", note=EMAIL * 200)
+            assert http.post("/events", json=huge).status_code == 413
+            wrong_shape = orjson.dumps({"batch": [purchase("pii-s"), EMAIL]})
+            assert http.post("/events/batch", content=wrong_shape).status_code == 400
+            for event_id in ids:
+                wait_for(
+                    lambda e=event_id: http.get(f"/v1/events/{e}").json()["status"] == "delivered",
+                    what=f"{event_id} to be delivered",
+                )
+        with server.client() as anonymous:
+            assert anonymous.post(f"/events?token={KEY}", json=purchase("pii-q")).status_code == 202
+            assert anonymous.post("/events?token=guess-" + KEY, json={}).status_code == 401
+        assert server.terminate() == 0
+        logs = server.stderr_text()
+
+    entries = [orjson.loads(line) for line in logs.splitlines() if line]
+    assert any(entry.get("path") == "/events" for entry in entries), "requests are logged"
+    files = [p for p in tmp_path.iterdir() if p.name.startswith("queue.db")]
+    assert files, "the SQLite database was written"
+    for name, data in [("stderr", logs.encode()), *((p.name, p.read_bytes()) for p in files)]:
+        for secret in FORBIDDEN:
+            assert secret.encode() not in data, f"{secret!r} found in {name}"
+            assert secret.lower().encode() not in data.lower(), f"{secret!r} found in {name}"
