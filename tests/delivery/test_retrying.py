@@ -21,7 +21,7 @@ from pinbridge.delivery import (
 )
 from pinbridge.delivery.retrying import deliver_with_retries
 from pinbridge.secrets import Secret
-from tests.delivery.helpers import FakePinterest, event_bytes
+from tests.delivery.helpers import FakePinterest, answer_per_event, event_bytes
 
 Script = list[Callable[[list[dict[str, Any]]], httpx.Response]]
 
@@ -127,3 +127,29 @@ def test_nothing_to_send_sends_nothing() -> None:
 def test_max_attempts_must_be_positive() -> None:
     with pytest.raises(ValueError, match="max_attempts must be 1 or more"):
         _deliver([], [event_bytes("a")], max_attempts=0)
+
+
+def test_a_retry_continues_the_split_where_a_fault_stopped_it() -> None:
+    """A 429 on one half of a split batch: the next round resends that half alone, so the
+    bad event is isolated without splitting the whole batch again."""
+    events = [event_bytes(f"e{i}", poison=1) if i == 1 else event_bytes(f"e{i}") for i in range(8)]
+    calls: list[int] = []
+
+    def rule(batch: list[dict[str, Any]]) -> httpx.Response:
+        calls.append(len(batch))
+        if len(calls) == 2:
+            return httpx.Response(429, json={"code": 8, "message": "rate"})
+        return answer_per_event(batch)
+
+    outcomes, fake, _ = _deliver([rule] * 20, events)
+    assert fake.batch_sizes() == [8, 4, 4, 4, 2, 1, 1, 2]
+    assert isinstance(outcomes[1], Rejected) and "poison" in outcomes[1].message
+    assert [o for i, o in enumerate(outcomes) if i != 1] == [Processed()] * 7
+
+
+def test_events_failing_one_by_one_are_retried_together() -> None:
+    events = [event_bytes(f"e{i}") for i in range(100)]
+    odd_pending = _per_event({f"e{i}": "pending" for i in range(1, 100, 2)})
+    outcomes, fake, _ = _deliver([odd_pending, _per_event({})], events)
+    assert fake.batch_sizes() == [100, 50]
+    assert outcomes == [Processed()] * 100

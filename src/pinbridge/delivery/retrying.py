@@ -20,6 +20,7 @@ from pinbridge.delivery.outcomes import AccountRefused, EventOutcome, Transient
 __all__ = ["Sender", "deliver_with_retries"]
 
 _log = logging.getLogger(__name__)
+_MAX_GROUPS = 32
 
 
 class Sender(Protocol):
@@ -49,8 +50,9 @@ async def deliver_with_retries(
     if not events:
         return []
     outcomes: list[EventOutcome] = [Transient("not sent yet")] * len(events)
-    pending = list(range(len(events)))
+    groups = [list(range(len(events)))]
     for attempt in range(max_attempts):
+        pending = [i for group in groups for i in group]
         if attempt:
             delay = backoff_delay(
                 attempt - 1,
@@ -67,18 +69,52 @@ async def deliver_with_retries(
                 max_attempts,
             )
             await sleep(delay)
-        answers = await client.send(ad_account_id, [events[i] for i in pending])
-        for index, outcome in zip(pending, answers, strict=True):
-            outcomes[index] = outcome
-        refused = next((o for o in answers if isinstance(o, AccountRefused)), None)
-        pending = [i for i in pending if isinstance(outcomes[i], Transient)]
-        if refused is not None:
-            for index in pending:
-                outcomes[index] = refused
-            return outcomes
-        if not pending:
+        next_groups: list[list[int]] = []
+        for group in groups:
+            answers = await client.send(ad_account_id, [events[i] for i in group])
+            for index, outcome in zip(group, answers, strict=True):
+                outcomes[index] = outcome
+            refused = next((o for o in answers if isinstance(o, AccountRefused)), None)
+            if refused is not None:
+                for index in pending:
+                    if isinstance(outcomes[index], Transient):
+                        outcomes[index] = refused
+                return outcomes
+            next_groups += _transient_runs(group, outcomes)
+        groups = _bounded(next_groups)
+        if not groups:
             break
     return outcomes
+
+
+def _transient_runs(group: Sequence[int], outcomes: Sequence[EventOutcome]) -> list[list[int]]:
+    """The events of ``group`` still Transient, as runs of neighbours with the same outcome.
+
+    Neighbours with the same outcome were most likely answered by one request (a half the
+    client split off), so resending each run alone continues the split where it stopped
+    instead of starting it over from the whole batch.
+    """
+    runs: list[list[int]] = []
+    previous: EventOutcome | None = None
+    for index in group:
+        outcome = outcomes[index]
+        if not isinstance(outcome, Transient):
+            previous = None
+            continue
+        if previous is not None and outcome == previous:
+            runs[-1].append(index)
+        else:
+            runs.append([index])
+        previous = outcome
+    return runs
+
+
+def _bounded(groups: list[list[int]]) -> list[list[int]]:
+    """The groups, or all their events in one when they are too many small pieces (an
+    answer that failed event by event), so a round never turns into a request per event."""
+    if len(groups) <= _MAX_GROUPS:
+        return groups
+    return [[index for group in groups for index in group]]
 
 
 def _longest_wait(outcomes: Sequence[EventOutcome], pending: Sequence[int]) -> float | None:
