@@ -1,0 +1,1 @@
+"""Tests of ``pinbridge send``: readers, checkpoint, failed-events file, the run, the CLI."""
