@@ -1,0 +1,202 @@
+"""``pinbridge send FILE``: map and send a file of events (offline conversions, backfills).
+
+Reads NDJSON or CSV, maps each event, sends them in batches of up to 1000 straight to
+Pinterest (no queue) with in-process retries, keeps a resumable checkpoint, writes the
+events that failed or were invalid to a file the user can fix and send again, and ends
+with a summary. See ``docs/send.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pinbridge.commands.common import add_config_argument, settings_from_args
+from pinbridge.errors import ConfigError, InputError
+
+if TYPE_CHECKING:
+    from pinbridge.config import Settings
+    from pinbridge.sending import SendPlan, SendSummary
+    from pinbridge.sending.progress import ProgressReporter
+
+__all__ = ["add_parser"]
+
+_MAX_BATCH = 1000
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``send`` and its options."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "send",
+        help="map and send a NDJSON or CSV file of events (offline conversions, backfills)",
+        description="Map every event of FILE and send them to the Pinterest Conversions API "
+        "in batches, with a progress bar, a resumable checkpoint and a final summary. "
+        "Events that fail or are invalid are written, with the reason, to a file you can fix "
+        "and send again.",
+    )
+    add_config_argument(parser)
+    parser.add_argument("file", metavar="FILE", help="the events: NDJSON, or CSV (.csv)")
+    parser.add_argument(
+        "--format",
+        choices=("ndjson", "csv"),
+        help="input format (default: csv for a .csv file, else ndjson)",
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="map and report without sending (needs no credentials; no checkpoint)",
+    )
+    parser.add_argument(
+        "--test-mode", action="store_true", help="send with ?test=true (Pinterest's test mode)"
+    )
+    parser.add_argument(
+        "--checkpoint", metavar="PATH", help="checkpoint file (default: FILE.pinbridge-checkpoint)"
+    )
+    parser.add_argument(
+        "--failed-out",
+        metavar="PATH",
+        help="where failed and invalid events go (default: FILE.failed.ndjson; "
+        "a dry run writes them only when this is given)",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=_batch_size,
+        metavar="N",
+        help="events per request, 1 to 1000 (default: [delivery] batch_max_events)",
+    )
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--json", action="store_true", help="print the summary as one JSON object, not a table"
+    )
+    parser.set_defaults(run=_run)
+
+
+def _batch_size(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= _MAX_BATCH:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 1 to {_MAX_BATCH} (Pinterest's batch limit), not {text!r}"
+        )
+    return value
+
+
+def _run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from pinbridge.sending import exit_status
+    from pinbridge.sending.progress import progress_reporter
+
+    settings = settings_from_args(args)
+    plan = _plan(args, settings)
+    if not plan.dry_run:
+        _require_credentials(settings)
+    with progress_reporter(quiet=args.quiet) as reporter:
+        summary = asyncio.run(_send(plan, settings, reporter, test_mode=args.test_mode))
+    _print(summary, as_json=args.json)
+    return exit_status(summary)
+
+
+def _plan(args: argparse.Namespace, settings: Settings) -> SendPlan:
+    from pinbridge.sending import SendPlan, detect_format
+
+    if args.file == "-":
+        raise InputError(
+            "pinbridge send reads a file, not standard input (it resumes from a checkpoint "
+            "tied to the file); save the events to a file first"
+        )
+    path = Path(args.file)
+    return SendPlan(
+        input_path=path,
+        input_format=detect_format(path, args.format),
+        failed_out_path=_failed_out_path(args, path),
+        checkpoint_path=None
+        if args.dry_run
+        else Path(args.checkpoint or f"{path}.pinbridge-checkpoint"),
+        batch_size=args.batch_size or settings.delivery.batch_max_events,
+        dry_run=args.dry_run,
+    )
+
+
+def _failed_out_path(args: argparse.Namespace, path: Path) -> Path | None:
+    """A dry run writes the invalid events only where ``--failed-out`` says: its default
+    file could be the one a real run of the same input is still filling."""
+    if args.failed_out:
+        return Path(args.failed_out)
+    return None if args.dry_run else Path(f"{path}.failed.ndjson")
+
+
+def _require_credentials(settings: Settings) -> None:
+    pinterest = settings.pinterest
+    missing = [
+        name
+        for name, value in (
+            ("ad_account_id", pinterest.ad_account_id),
+            ("access_token", pinterest.access_token),
+        )
+        if not value
+    ]
+    if missing:
+        raise ConfigError(
+            f"sending needs the Pinterest {' and '.join(missing)}: set {' and '.join(missing)} "
+            "in the [pinterest] section of the config file (--config), or the environment "
+            "variables PINBRIDGE_AD_ACCOUNT_ID and PINBRIDGE_ACCESS_TOKEN; "
+            "or add --dry-run to map the file without sending"
+        )
+
+
+async def _send(
+    plan: SendPlan, settings: Settings, reporter: ProgressReporter, *, test_mode: bool
+) -> SendSummary:
+    import random
+    from collections.abc import Sequence
+
+    from pinbridge.delivery import EventOutcome, PinterestClient
+    from pinbridge.delivery.retrying import deliver_with_retries
+    from pinbridge.sending import run_send
+
+    if plan.dry_run:
+        return await run_send(plan, settings.mapper, None, reporter)
+    pinterest, delivery = settings.pinterest, settings.delivery
+    assert pinterest.access_token is not None and pinterest.ad_account_id is not None
+    account = pinterest.ad_account_id
+    rng = random.Random()
+    client = PinterestClient(
+        access_token=pinterest.access_token,
+        base_url=pinterest.api_base_url,
+        test_mode=test_mode or pinterest.test_mode,
+        timeout=delivery.request_timeout_seconds,
+    )
+    async with client:
+
+        async def deliver(events: Sequence[bytes]) -> list[EventOutcome]:
+            return await deliver_with_retries(
+                client,
+                account,
+                events,
+                max_attempts=delivery.max_attempts,
+                base=delivery.backoff_base_seconds,
+                cap=delivery.backoff_max_seconds,
+                rng=rng,
+            )
+
+        return await run_send(plan, settings.mapper, deliver, reporter)
+
+
+def _print(summary: SendSummary, *, as_json: bool) -> None:
+    if as_json:
+        import orjson
+
+        from pinbridge.sending import summary_as_dict
+
+        sys.stdout.write(orjson.dumps(summary_as_dict(summary)).decode() + "\n")
+        return
+    from rich.console import Console
+
+    from pinbridge.sending.report import print_summary
+
+    print_summary(summary, Console())
