@@ -18,7 +18,7 @@ from pinbridge.errors import PinbridgeError
 
 __all__ = ["main"]
 
-COMMANDS = ("transform", "simulate", "serve", "dead_letters")
+COMMANDS = ("transform", "simulate", "serve", "dead_letters", "send")
 EXIT_USAGE = 2
 
 
