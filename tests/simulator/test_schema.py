@@ -120,8 +120,8 @@ def test_user_data_accepts_extra_keys_but_needs_an_identifier() -> None:
     event["user_data"] = {"client_ip_address": "198.51.100.23", "ph": ["0" * 64]}
     violations = schema_violations(request_body(event))
     assert [v.text for v in violations] == [
-        "data[0].user_data must identify the user with at least one of: em; or hashed_maids; "
-        "or client_ip_address and client_user_agent"
+        "data[0].user_data must contain em, hashed_maids, "
+        "or both client_ip_address and client_user_agent"
     ]
     assert contract_errors(request_body(event))
 

@@ -77,7 +77,7 @@ def add_parser(subparsers: Any) -> None:
         type=_non_negative,
         default=30000.0,
         metavar="MS",
-        help="how long a timeout fault holds the answer (%(default)s)",
+        help="how long a timeout fault holds the answer (default: 30000)",
     )
     parser.set_defaults(run=run)
 

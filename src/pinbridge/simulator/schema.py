@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from pinbridge.simulator.spec import REQUEST, Arr, Bool, Int, Obj, Spec, Str
 
 __all__ = ["Violation", "schema_violations", "describe_violations"]
+
+# A path is a linked list (parent, step), rendered only when a violation is reported: most
+# nodes are valid, and building strings for each of them would dominate the cost.
+_Path = tuple[Any, str | int] | None
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 _MAX_KEY_SHOWN = 40
@@ -40,7 +45,7 @@ def schema_violations(body: object) -> list[Violation]:
             Violation("the request body", f"must be a JSON object, got {_json_type(body)}")
         )
         return found
-    _check(REQUEST, body, "", found)
+    _check(REQUEST, body, None, found)
     return found
 
 
@@ -52,10 +57,10 @@ def describe_violations(violations: list[Violation]) -> str:
     return f"Invalid request body: {first.text}.{suffix}"
 
 
-def _check(spec: Spec, value: object, path: str, found: list[Violation]) -> None:
+def _check(spec: Spec, value: object, path: _Path, found: list[Violation]) -> None:
     if value is None:
         if not spec.nullable:
-            found.append(Violation(path, f"must be {_expected(spec)}, got null"))
+            _add(found, path, f"must be {_expected(spec)}, got null")
         return
     if isinstance(spec, Str):
         _check_string(spec, value, path, found)
@@ -63,87 +68,93 @@ def _check(spec: Spec, value: object, path: str, found: list[Violation]) -> None
         _check_integer(spec, value, path, found)
     elif isinstance(spec, Bool):
         if not isinstance(value, bool):
-            found.append(Violation(path, f"must be {_expected(spec)}, got {_json_type(value)}"))
+            _add(found, path, f"must be {_expected(spec)}, got {_json_type(value)}")
     elif isinstance(spec, Arr):
         _check_array(spec, value, path, found)
     else:
         _check_object(spec, value, path, found)
 
 
-def _check_string(spec: Str, value: object, path: str, found: list[Violation]) -> None:
+def _check_string(spec: Str, value: object, path: _Path, found: list[Violation]) -> None:
     if not isinstance(value, str):
-        found.append(Violation(path, f"must be {_expected(spec)}, got {_json_type(value)}"))
+        _add(found, path, f"must be {_expected(spec)}, got {_json_type(value)}")
     elif spec.enum and value not in spec.enum:
-        found.append(Violation(path, f"must be one of: {', '.join(spec.enum)}"))
+        _add(found, path, f"must be one of: {', '.join(spec.enum)}")
     elif spec.max_length is not None and len(value) > spec.max_length:
-        found.append(
-            Violation(path, f"must be at most {spec.max_length} characters long, got {len(value)}")
-        )
+        _add(found, path, f"must be at most {spec.max_length} characters long, got {len(value)}")
 
 
-def _check_integer(spec: Int, value: object, path: str, found: list[Violation]) -> None:
+def _check_integer(spec: Int, value: object, path: _Path, found: list[Violation]) -> None:
     if not isinstance(value, int) or isinstance(value, bool):
         hint = " (write whole numbers without a decimal point)" if isinstance(value, float) else ""
-        found.append(Violation(path, f"must be {_expected(spec)}, got {_json_type(value)}{hint}"))
+        _add(found, path, f"must be {_expected(spec)}, got {_json_type(value)}{hint}")
     elif spec.minimum is not None and value < spec.minimum:
-        found.append(Violation(path, f"must be at least {spec.minimum}, got {value}"))
+        _add(found, path, f"must be at least {spec.minimum}, got {value}")
     elif spec.maximum is not None and value > spec.maximum:
-        found.append(Violation(path, f"must be at most {spec.maximum}, got {value}"))
+        _add(found, path, f"must be at most {spec.maximum}, got {value}")
 
 
-def _check_array(spec: Arr, value: object, path: str, found: list[Violation]) -> None:
+def _check_array(spec: Arr, value: object, path: _Path, found: list[Violation]) -> None:
     if not isinstance(value, list):
-        found.append(Violation(path, f"must be {_expected(spec)}, got {_json_type(value)}"))
+        _add(found, path, f"must be {_expected(spec)}, got {_json_type(value)}")
         return
     if spec.min_items is not None and len(value) < spec.min_items:
-        found.append(
-            Violation(path, f"must hold at least {spec.min_items} element(s), got {len(value)}")
-        )
+        _add(found, path, f"must hold at least {spec.min_items} element(s), got {len(value)}")
     if spec.max_items is not None and len(value) > spec.max_items:
-        found.append(
-            Violation(path, f"must hold at most {spec.max_items} elements, got {len(value)}")
-        )
+        _add(found, path, f"must hold at most {spec.max_items} elements, got {len(value)}")
     for index, item in enumerate(value):
-        _check(spec.items, item, f"{path}[{index}]", found)
+        _check(spec.items, item, (path, index), found)
 
 
-def _check_object(spec: Obj, value: object, path: str, found: list[Violation]) -> None:
+def _check_object(spec: Obj, value: object, path: _Path, found: list[Violation]) -> None:
     if not isinstance(value, dict):
-        found.append(Violation(path, f"must be {_expected(spec)}, got {_json_type(value)}"))
+        _add(found, path, f"must be {_expected(spec)}, got {_json_type(value)}")
         return
     for key in spec.required:
         if key not in value:
-            found.append(Violation(_join(path, key), "is required but missing"))
+            _add(found, (path, key), "is required but missing")
     for key, item in value.items():
         child = spec.properties.get(key) if isinstance(key, str) else None
         if child is not None:
-            _check(child, item, _join(path, key), found)
+            _check(child, item, (path, key), found)
         elif spec.closed:
             allowed = ", ".join(sorted(spec.properties))
-            found.append(
-                Violation(
-                    _join(path, str(key)),
-                    f"is not a valid parameter: remove it (allowed here: {allowed})",
-                )
+            _add(
+                found,
+                (path, str(key)),
+                f"is not a valid parameter: remove it (allowed here: {allowed})",
             )
     if spec.any_of_required and not any(
         all(key in value for key in keys) for keys in spec.any_of_required
     ):
-        options = [" and ".join(keys) for keys in spec.any_of_required]
-        found.append(
-            Violation(
-                path or "the request body",
-                "must identify the user with at least one of: " + "; or ".join(options),
-            )
-        )
+        options = [
+            keys[0] if len(keys) == 1 else f"both {' and '.join(keys)}"
+            for keys in spec.any_of_required
+        ]
+        listed = ", ".join(options[:-1]) + f", or {options[-1]}" if len(options) > 1 else options[0]
+        _add(found, path, f"must contain {listed}")
 
 
-def _join(path: str, key: str) -> str:
-    if _IDENTIFIER.match(key):
-        return f"{path}.{key}" if path else key
-    shown = key if len(key) <= _MAX_KEY_SHOWN else key[:_MAX_KEY_SHOWN] + "..."
-    escaped = shown.replace("\\", "\\\\").replace('"', '\\"')
-    return f'{path}["{escaped}"]'
+def _add(found: list[Violation], path: _Path, problem: str) -> None:
+    found.append(Violation(_render(path), problem))
+
+
+def _render(path: _Path) -> str:
+    steps: list[str | int] = []
+    while path is not None:
+        path, step = path
+        steps.append(step)
+    text = ""
+    for step in reversed(steps):
+        if isinstance(step, int):
+            text += f"[{step}]"
+        elif _IDENTIFIER.match(step):
+            text += f".{step}" if text else step
+        else:
+            shown = step if len(step) <= _MAX_KEY_SHOWN else step[:_MAX_KEY_SHOWN] + "..."
+            escaped = shown.replace("\\", "\\\\").replace('"', '\\"')
+            text += f'["{escaped}"]'
+    return text or "the request body"
 
 
 def _expected(spec: Spec) -> str:
