@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 
 from tests.server.events import purchase
@@ -116,10 +117,15 @@ def test_refused_events_become_dead_letters_that_can_be_replayed(served: ServerP
         bad_body = http.post("/v1/dead-letters/replay", json={"row_ids": ["one"]})
         assert bad_body.status_code == 400 and "row_ids[0]" in bad_body.json()["error"]
 
-        listed = run_cli("dead-letters", "list", "--config", str(served.config))
+        config = str(served.config)
+        listed = run_cli("dead-letters", "list", "--config", config)
         assert listed.returncode == 0, listed.stderr
         assert all(event_id in listed.stdout for event_id in bad)
         assert "3 dead letter(s) in total" in listed.stdout
+        as_json = run_cli("dead-letters", "list", "--json", "--limit", "2", "--config", config)
+        assert [orjson.loads(line)["event_id"] for line in as_json.stdout.splitlines()] == [
+            d["event_id"] for d in page["dead_letters"][:2]
+        ]
 
         replay_all = run_cli("dead-letters", "replay", "--all", "--config", str(served.config))
         assert replay_all.returncode == 0, replay_all.stderr

@@ -69,9 +69,10 @@ def run_list(args: argparse.Namespace) -> int:
     columns = ("row_id", "failed_at_utc", "ad_account_id", "event_name", "event_id", "attempts")
     rows = [[str(view[c]) for c in columns] for view in views]
     widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
-    print("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)), "MESSAGE")
+    header = [c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)]
+    print(*header, "MESSAGE", sep="  ")
     for row, view in zip(rows, views, strict=True):
-        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)), view["message"])
+        print(*(v.ljust(w) for v, w in zip(row, widths, strict=True)), view["message"], sep="  ")
     first = args.offset + 1
     print(f"{total} dead letter(s) in total; shown: {first} to {args.offset + len(views)}")
     return 0

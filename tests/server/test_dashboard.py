@@ -1,0 +1,113 @@
+"""The dashboard in a real browser (Debian's chromium through Playwright) against a real server.
+
+Skipped, saying why, when chromium or Playwright is not installed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.server.events import purchase
+from tests.server.harness import (
+    ACCOUNT,
+    TOKEN,
+    ServerProcess,
+    server_config,
+    start_server,
+    wait_for,
+)
+from tests.support.simulator import SimulatorProcess
+from tests.support.simulator_fixtures import simulator
+
+__all__ = ["simulator"]  # the fixture, re-exported for pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+KEY = "dashboard-key"
+
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')"
+)
+if not Path(CHROMIUM).exists():
+    pytest.skip(
+        "chromium is not installed (apt-get install chromium); dashboard test skipped",
+        allow_module_level=True,
+    )
+
+
+@pytest.fixture
+def served(tmp_path: Path, simulator: SimulatorProcess) -> Iterator[ServerProcess]:
+    simulator.configure(tokens=[TOKEN])
+    config = server_config(
+        tmp_path,
+        sections={
+            "pinterest": {"api_base_url": simulator.base_url},
+            "server": {"source_keys": [KEY]},
+            "delivery": {"batch_max_age_seconds": 0.05, "pause_seconds": 60.0},
+        },
+    )
+    with start_server(config) as server:
+        yield server
+
+
+def test_dashboard_shows_counts_dead_letters_paused_accounts_and_history(
+    served: ServerProcess, simulator: SimulatorProcess
+) -> None:
+    with served.client(headers={"Authorization": f"Bearer {KEY}"}) as http:
+        http.post("/events/batch", json={"batch": [purchase("dash-ok"), purchase("dash-ok-2")]})
+        http.post("/events", json=purchase("dash-dead", at=time.time() + 3600))
+        for event_id, status in [("dash-ok", "delivered"), ("dash-dead", "failed")]:
+            wait_for(
+                lambda e=event_id, s=status: http.get(f"/v1/events/{e}").json()["status"] == s,
+                what=f"{event_id} to be {status}",
+            )
+        simulator.configure(tokens=["refused"])
+        http.post("/events", json=purchase("dash-paused"))
+        wait_for(lambda: ACCOUNT in http.get("/v1/status").json()["paused_accounts"])
+
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            failed_requests: list[str] = []
+            page.on("requestfailed", lambda request: failed_requests.append(request.url))
+
+            page.goto(served.base_url + "/")
+            problem = page.locator("#problem")
+            problem.wait_for(state="visible")
+            assert "source key" in problem.inner_text()
+
+            page.goto(f"{served.base_url}/?token={KEY}")
+            counts = page.locator("#counts tbody")
+            counts.locator("tr", has_text="delivered").wait_for()
+            delivered = counts.locator("tr", has_text="delivered").locator("td").nth(1)
+            assert delivered.inner_text() == "2"
+            assert page.locator("#readiness").inner_text() == "not ready"
+            assert ACCOUNT in page.locator("#paused tbody").inner_text()
+            dead_row = page.locator("#dead tbody tr", has_text="dash-dead")
+            dead_row.wait_for()
+            assert "event_time" in dead_row.inner_text()
+
+            page.fill("#event-id", "dash-ok")
+            page.click("#lookup button")
+            page.locator("#history tbody tr", has_text="delivered").wait_for()
+            assert "delivered" in page.locator("#history-message").inner_text()
+            page.fill("#event-id", "never-sent")
+            page.click("#lookup button")
+            page.locator("#history-message", has_text="never queued").wait_for()
+            assert page.locator("#history").is_hidden()
+            assert not failed_requests, failed_requests
+            assert all(url.startswith(served.base_url) for url in _loaded(page))
+        finally:
+            browser.close()
+
+
+def _loaded(page: sync_api.Page) -> list[str]:
+    urls: list[str] = page.evaluate(
+        "() => performance.getEntriesByType('resource').map(e => e.name)"
+    )
+    return urls
