@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import stat
 from pathlib import Path
+from typing import Any
 
 import orjson
 
 from pinbridge.sending.failed_out import FailedOut
 
 
-def _lines(path: Path) -> list[dict[str, object]]:
+def _lines(path: Path) -> list[dict[str, Any]]:
     return [orjson.loads(line) for line in path.read_bytes().splitlines()]
 
 
@@ -70,4 +71,4 @@ def test_resuming_drops_entries_written_after_the_checkpoint(tmp_path: Path) -> 
     resumed = FailedOut(path, resume_at=kept)
     resumed.write(line=2, outcome="invalid", reasons=["b"], event={"n": 2})
     resumed.close()
-    assert [entry["_pinbridge"]["line"] for entry in _lines(path)] == [1, 2]  # type: ignore[index]
+    assert [entry["_pinbridge"]["line"] for entry in _lines(path)] == [1, 2]

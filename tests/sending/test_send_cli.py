@@ -7,6 +7,7 @@ import json
 import stat
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from tests.sending.helpers import (
     event,
@@ -18,7 +19,7 @@ from tests.sending.helpers import (
 from tests.support.simulator import SimulatorProcess
 
 
-def _failed_entries(path: Path) -> list[dict[str, object]]:
+def _failed_entries(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
@@ -69,7 +70,7 @@ def test_a_mixed_file_is_sent_summarised_and_its_failures_kept(
     assert summary["failed_out"] == str(failed_out)
     assert stat.S_IMODE(failed_out.stat().st_mode) == 0o600
     entries = _failed_entries(failed_out)
-    assert [(e["_pinbridge"]["line"], e["_pinbridge"]["outcome"]) for e in entries] == [  # type: ignore[index]
+    assert [(e["_pinbridge"]["line"], e["_pinbridge"]["outcome"]) for e in entries] == [
         (4, "invalid"),
         (6, "invalid"),
         (7, "failed"),
@@ -77,7 +78,7 @@ def test_a_mixed_file_is_sent_summarised_and_its_failures_kept(
     ]
     assert {k: v for k, v in entries[1].items() if k != "_pinbridge"} == no_identity
     assert {k: v for k, v in entries[2].items() if k != "_pinbridge"} == too_old
-    assert entries[0]["_pinbridge"]["input"].startswith('{"event_name": "purchase"')  # type: ignore[index]
+    assert entries[0]["_pinbridge"]["input"].startswith('{"event_name": "purchase"')
 
     checkpoint = tmp_path / "events.ndjson.pinbridge-checkpoint"
     assert summary["checkpoint_complete"] is True
@@ -86,6 +87,7 @@ def test_a_mixed_file_is_sent_summarised_and_its_failures_kept(
     again = run_send("--config", config, "--json", source)
     assert again.status == 1  # the failed and invalid events are still waiting to be fixed
     assert again.summary()["already_complete"] is True
+    assert again.summary()["failed_out"] == str(failed_out)  # still holds the events to fix
     assert again.summary()["earlier_runs"]["processed"] == 3
     assert simulator.stats()["accepted_event_ids"] == ["e-1", "e-2", "e-3"]
 
@@ -275,3 +277,47 @@ def test_an_unreachable_pinterest_stops_the_run_and_a_rerun_sends_the_rest(
     assert up.status == 0, up.stderr
     assert up.summary()["counts"]["processed"] == 9
     assert Counter(simulator.stats()["accepted_event_ids"]) == Counter(ids)
+
+
+def test_fixed_events_from_the_failed_events_file_can_be_sent_again(
+    tmp_path: Path, simulator: SimulatorProcess
+) -> None:
+    config = write_config(tmp_path / "pinbridge.toml", simulator)
+    source = write_ndjson(
+        tmp_path / "events.ndjson",
+        [event("g-1"), {"event_name": "purchase", "context": {"event_id": "g-2"}}],
+    )
+    assert run_send("--config", config, source).status == 1
+    failed_out = tmp_path / "events.ndjson.failed.ndjson"
+    [entry] = _failed_entries(failed_out)
+    entry["user"] = {"email": "g-2@example.com"}  # the fix the reason asked for
+    fixed = write_ndjson(tmp_path / "fixed.ndjson", [entry])
+
+    result = run_send("--config", config, "--json", fixed)
+
+    assert result.status == 0, result.stderr
+    assert result.summary()["counts"]["processed"] == 1
+    assert simulator.stats()["accepted_event_ids"] == ["g-1", "g-2"]
+
+
+def test_outputs_that_would_overwrite_the_input_are_refused(tmp_path: Path) -> None:
+    source = write_ndjson(tmp_path / "events.ndjson", [event("h-1")])
+    config = write_config(tmp_path / "pinbridge.toml", None)
+
+    result = run_send("--config", config, "--failed-out", source, source)
+
+    assert result.status == 2
+    assert result.stderr.strip() == (
+        f"pinbridge send: error: --failed-out {source} is the input file itself; "
+        "choose another path"
+    )
+    assert source.read_text().count("h-1") == 2  # event_id and email, untouched
+
+
+def test_a_missing_input_file_is_named(tmp_path: Path) -> None:
+    result = run_send(tmp_path / "nope.ndjson")
+    assert result.status == 2
+    assert result.stderr.strip() == (
+        f"pinbridge send: error: input file {tmp_path / 'nope.ndjson'} does not exist; "
+        "check the path"
+    )

@@ -17,6 +17,8 @@ from pinbridge.commands.common import add_config_argument, settings_from_args
 from pinbridge.errors import ConfigError, InputError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from pinbridge.config import Settings
     from pinbridge.sending import SendPlan, SendSummary
     from pinbridge.sending.progress import ProgressReporter
@@ -88,17 +90,41 @@ def _batch_size(text: str) -> int:
 def _run(args: argparse.Namespace) -> int:
     import asyncio
 
+    from rich.console import Console
+
     from pinbridge.sending import exit_status
+    from pinbridge.sending.inputs import open_input
     from pinbridge.sending.progress import progress_reporter
 
     settings = settings_from_args(args)
     plan = _plan(args, settings)
+    open_input(plan.input_path).close()  # a missing file is said before missing credentials
     if not plan.dry_run:
         _require_credentials(settings)
-    with progress_reporter(quiet=args.quiet) as reporter:
+    console = Console(stderr=True)
+    _log_to(console, settings, quiet=args.quiet)
+    with progress_reporter(quiet=args.quiet, console=console) as reporter:
         summary = asyncio.run(_send(plan, settings, reporter, test_mode=args.test_mode))
     _print(summary, as_json=args.json)
     return exit_status(summary)
+
+
+def _log_to(console: Console, settings: Settings, *, quiet: bool) -> None:
+    """Log lines (retries, network trouble) go above the progress bar, redacted."""
+    import logging
+
+    from rich.logging import RichHandler
+
+    from pinbridge.logs import RedactingFilter
+
+    token = settings.pinterest.access_token
+    handler = RichHandler(console=console, show_path=False, markup=False)
+    handler.addFilter(RedactingFilter([token.reveal()] if token else []))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING if quiet else logging.INFO)
+    for chatty in ("httpx", "httpcore"):  # one line per request would bury the progress bar
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 def _plan(args: argparse.Namespace, settings: Settings) -> SendPlan:

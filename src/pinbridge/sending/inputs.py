@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from pinbridge.errors import InputError
 from pinbridge.sending.csv_input import read_csv
 from pinbridge.sending.ndjson_input import read_ndjson
 from pinbridge.sending.records import InputFormat, InputRecord
 
-__all__ = ["detect_format", "read_records"]
+__all__ = ["detect_format", "open_input", "read_records"]
 
 
 def detect_format(path: Path, explicit: str | None = None) -> InputFormat:
@@ -23,6 +24,18 @@ def detect_format(path: Path, explicit: str | None = None) -> InputFormat:
     return "csv" if path.suffix.lower() == ".csv" else "ndjson"
 
 
+def open_input(path: Path) -> BinaryIO:
+    """Open the input file for reading (binary); :class:`InputError` says what is wrong."""
+    try:
+        return path.open("rb")
+    except FileNotFoundError:
+        raise InputError(f"input file {path} does not exist; check the path") from None
+    except IsADirectoryError:
+        raise InputError(f"input {path} is a directory; give the path of a file") from None
+    except OSError as exc:
+        raise InputError(f"cannot read input file {path}: {exc.strerror}") from None
+
+
 @contextlib.contextmanager
 def read_records(path: Path, input_format: InputFormat) -> Iterator[Iterator[InputRecord]]:
     """Open ``path`` and yield an iterator over its records; closes the file on exit.
@@ -30,15 +43,7 @@ def read_records(path: Path, input_format: InputFormat) -> Iterator[Iterator[Inp
     Raises :class:`InputError` naming the file when it cannot be opened, or (for CSV) when
     its header is missing or bad.
     """
-    try:
-        handle = path.open("rb")
-    except FileNotFoundError:
-        raise InputError(f"input file {path} does not exist; check the path") from None
-    except IsADirectoryError:
-        raise InputError(f"input {path} is a directory; give the path of a file") from None
-    except OSError as exc:
-        raise InputError(f"cannot read input file {path}: {exc.strerror}") from None
-    with handle:
+    with open_input(path) as handle:
         if input_format == "ndjson":
             yield read_ndjson(handle)
             return

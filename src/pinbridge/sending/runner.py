@@ -96,6 +96,8 @@ async def run_send(
         checkpoint = open_checkpoint(plan, fingerprint, summary, reporter.note)
         if checkpoint is not None and checkpoint.complete:
             summary.already_complete = True
+            if plan.failed_out_path is not None and plan.failed_out_path.exists():
+                summary.failed_out = plan.failed_out_path
             return summary
         failed_out = open_failed_out(plan, checkpoint, reporter.note)
         try:
