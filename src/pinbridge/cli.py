@@ -18,7 +18,7 @@ from pinbridge.errors import PinbridgeError
 
 __all__ = ["main"]
 
-COMMANDS = ("transform", "simulate", "serve", "dead_letters", "send")
+COMMANDS = ("transform", "simulate", "serve", "dead_letters", "send", "demo")
 EXIT_USAGE = 2
 
 

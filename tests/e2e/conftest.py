@@ -1,0 +1,38 @@
+"""Fixtures of the end-to-end tests: a fresh PostgreSQL schema per test, the numbers log."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+
+NUMBERS_ENV = "PINBRIDGE_E2E_NUMBERS"
+
+
+@pytest.fixture
+def pg_queue_url(postgres_dsn: str) -> Iterator[str]:
+    """A ``[queue] url`` on the test PostgreSQL, in a schema of its own (dropped afterwards)."""
+    schema = f"e2e_{uuid.uuid4().hex[:12]}"
+    separator = "&" if "?" in postgres_dsn else "?"
+    yield f"{postgres_dsn}{separator}schema={schema}"
+    with psycopg.connect(postgres_dsn, autocommit=True) as connection:
+        connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+@pytest.fixture
+def record_numbers(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
+    """A dict a test fills with what it observed; printed, and appended as one JSON line
+    to the file named by ``$PINBRIDGE_E2E_NUMBERS`` when set."""
+    numbers: dict[str, Any] = {}
+    yield numbers
+    line = json.dumps({"test": request.node.name, **numbers}, sort_keys=True)
+    print(f"\nnumbers: {line}")
+    target = os.environ.get(NUMBERS_ENV)
+    if target:
+        with open(target, "a") as handle:
+            handle.write(line + "\n")
