@@ -156,12 +156,14 @@ class PostgresQueue:
         max_depth = self._settings.max_depth
 
         def work(conn: _Connection) -> set[int]:
-            stored = {int(row[0]) - 1 for row in conn.execute(q.ENQUEUE, params)}
-            if stored:
-                depth = _depth(conn)
-                if depth + len(stored) > max_depth:
-                    raise QueueFull(full_message(depth, len(stored), max_depth))
-                _add_depth(conn, len(stored))
+            rows = conn.execute(q.ENQUEUE, {**params, "slot": random.randrange(DEPTH_SLOTS)})
+            stored: set[int] = set()
+            depth = 0
+            for position, depth_before in rows:
+                stored.add(int(position) - 1)
+                depth = int(depth_before)
+            if depth + len(stored) > max_depth:
+                raise QueueFull(full_message(depth, len(stored), max_depth))
             return stored
 
         stored = self._run(work)

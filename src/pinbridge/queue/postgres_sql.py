@@ -26,6 +26,8 @@ __all__ = [
 # Row ids are drawn in input order (nextval runs after the sort); dedup keys are claimed
 # in key order so that concurrent enqueues lock shared keys in the same order. A key is
 # taken when free or expired; ON CONFLICT waits for a concurrent claimant to commit.
+# Each returned row carries the depth before this statement (all parts of one statement
+# share its snapshot); the caller rolls back when that plus the new rows exceeds max_depth.
 ENQUEUE = """
 WITH incoming AS (
     SELECT t.*, nextval('pinbridge_events_id_seq') AS row_id
@@ -52,8 +54,12 @@ WITH incoming AS (
 ), logged AS (
     INSERT INTO pinbridge_history (row_id, event_id, status, at, attempts)
     SELECT id, event_id, 'queued', %(now)s, 0 FROM stored ORDER BY id
+), counted AS (
+    UPDATE pinbridge_depth SET pending = pending + (SELECT COUNT(*) FROM claimed)
+    WHERE slot = %(slot)s AND EXISTS (SELECT 1 FROM claimed)
 )
-SELECT i.ord FROM incoming i JOIN claimed c ON c.row_id = i.row_id
+SELECT i.ord, (SELECT COALESCE(SUM(pending), 0)::bigint FROM pinbridge_depth)
+FROM incoming i JOIN claimed c ON c.row_id = i.row_id
 """
 
 DEPTH = "SELECT COALESCE(SUM(pending), 0)::bigint FROM pinbridge_depth"

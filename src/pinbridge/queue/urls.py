@@ -31,20 +31,20 @@ class PostgresTarget:
 
 
 def redact_url(url: str) -> str:
-    """The URL with any password (in the user part or the query) replaced by ``***``."""
+    """The URL with any password (in the user part or the query) replaced by ``***``;
+    other URLs come back unchanged."""
     try:
         parts = urlsplit(url)
-        netloc = parts.netloc
-        if "@" in netloc:
-            user, _, host = netloc.rpartition("@")
-            if ":" in user:
-                user = user.split(":", 1)[0] + ":***"
-            netloc = f"{user}@{host}"
-        query = [
-            (key, "***" if key.lower() in _SECRET_PARAMS else value)
-            for key, value in parse_qsl(parts.query, keep_blank_values=True)
-        ]
-        return urlunsplit(parts._replace(netloc=netloc, query=urlencode(query, safe="*")))
+        user, at, host = parts.netloc.rpartition("@")
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        secret_query = any(key.lower() in _SECRET_PARAMS for key, _ in query)
+        if ":" not in user and not secret_query:
+            return url
+        if ":" in user:
+            user = user.split(":", 1)[0] + ":***"
+        shown = [(key, "***" if key.lower() in _SECRET_PARAMS else value) for key, value in query]
+        netloc = f"{user}{at}{host}"
+        return urlunsplit(parts._replace(netloc=netloc, query=urlencode(shown, safe="*")))
     except ValueError:
         return re.sub(r":[^:@/]*@", ":***@", url.split("?", 1)[0])
 

@@ -1,0 +1,113 @@
+"""Queue throughput: enqueue (single events and batches), lease + complete, depth().
+
+Runs on a SQLite file in a temporary directory and, when ``PINBRIDGE_TEST_POSTGRES_DSN``
+is set, on PostgreSQL (in a throw-away schema). Prints one JSON object per backend.
+
+    .venv/bin/python bench/queue_throughput.py [--events 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from pinbridge.config import QueueSettings
+from pinbridge.queue import Delivered, NewEvent, Queue, open_queue
+
+PAYLOAD = (
+    b'{"event_name":"checkout","action_source":"web","user_data":{"em":["' + b"a" * 64 + b'"]}}'
+)
+
+
+def _events(prefix: str, count: int) -> list[NewEvent]:
+    return [NewEvent("549755885175", f"{prefix}{i}", "checkout", 1, PAYLOAD) for i in range(count)]
+
+
+def _rate(count: int, seconds: float) -> float:
+    return round(count / seconds, 1) if seconds else 0.0
+
+
+def _timed(work: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
+
+
+def measure(queue: Queue, total: int) -> dict[str, Any]:
+    """Run every measurement on one empty queue; returns the numbers."""
+    now = time.time()
+    singles = [_timed(lambda e=e: queue.enqueue([e], now)) for e in _events("s", 200)]
+    batches = _events("b", total)
+    batch_seconds = _timed(
+        lambda: [queue.enqueue(batches[i : i + 100], now) for i in range(0, total, 100)]
+    )
+    depth_seconds = [_timed(queue.depth) for _ in range(50)]
+
+    def drain() -> int:
+        drained = 0
+        while held := queue.lease(now, max_events=1000, max_bytes=4 << 20, lease_seconds=60):
+            queue.complete(held, {e.row_id: Delivered() for e in held.events}, now)
+            drained += len(held.events)
+        return drained
+
+    start = time.perf_counter()
+    drained = drain()
+    drain_seconds = time.perf_counter() - start
+    return {
+        "enqueue_single_per_s": _rate(len(singles), sum(singles)),
+        "enqueue_single_p50_ms": round(statistics.median(singles) * 1000, 2),
+        "enqueue_batch100_events_per_s": _rate(total, batch_seconds),
+        "lease_complete_batch1000_events_per_s": _rate(drained, drain_seconds),
+        "depth_p50_ms_at_pending": round(statistics.median(depth_seconds) * 1000, 3),
+        "pending_when_depth_measured": total + len(singles),
+        "events": drained,
+    }
+
+
+@contextmanager
+def sqlite_url() -> Iterator[str]:
+    with tempfile.TemporaryDirectory() as directory:
+        yield f"sqlite:///{directory}/bench.db"
+
+
+@contextmanager
+def postgres_url(dsn: str) -> Iterator[str]:
+    schema = f"pinbridge_bench_{uuid.uuid4().hex[:8]}"
+    try:
+        yield f"{dsn}{'&' if '?' in dsn else '?'}schema={schema}"
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=20_000)
+    args = parser.parse_args()
+    targets: list[tuple[str, Callable[[], Any]]] = [("sqlite", sqlite_url)]
+    dsn = os.environ.get("PINBRIDGE_TEST_POSTGRES_DSN", "").strip()
+    if dsn:
+        targets.append(("postgresql", lambda: postgres_url(dsn)))
+    for name, location in targets:
+        with location() as url:
+            queue = open_queue(QueueSettings(url=url))
+            try:
+                result = measure(queue, args.events)
+            finally:
+                queue.close()
+        print(json.dumps({"backend": name, "cpus": os.cpu_count(), **result}))
+
+
+if __name__ == "__main__":
+    main()
