@@ -134,7 +134,7 @@ def test_bad_configuration_names_the_key(document: dict[str, object], named: str
 
 
 def test_unknown_key_lists_the_allowed_ones() -> None:
-    with pytest.raises(ConfigError, match="allowed keys: .*click_id_cookie_name"):
+    with pytest.raises(ConfigError, match=r"allowed keys: .*click_id_cookie_name"):
         settings_from_mapping({"pinterest": {"cookie": "x"}}, env={})
 
 

@@ -14,7 +14,7 @@ TOKEN = "pina_SECRET_VALUE_123"
 
 def test_secret_is_masked_in_repr_str_and_format() -> None:
     secret = Secret(TOKEN)
-    for shown in (repr(secret), str(secret), f"{secret}", f"{secret!r}", "%s" % secret):
+    for shown in (repr(secret), str(secret), f"{secret}", f"{secret!r}", format(secret, ">20")):
         assert TOKEN not in shown
         assert "***" in shown
 

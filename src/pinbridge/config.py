@@ -219,9 +219,7 @@ def _load_section(name: str, table: Mapping[str, Any], cls: type[_T]) -> _T:
     kwargs: dict[str, Any] = {}
     for key, value in table.items():
         if key not in hints:
-            raise ConfigError(
-                f"unknown key [{name}] {key!r}; allowed keys: {', '.join(known)}"
-            )
+            raise ConfigError(f"unknown key [{name}] {key!r}; allowed keys: {', '.join(known)}")
         kwargs[key] = _coerce(f"[{name}] {key}", value, hints[key])
     return cls(**kwargs)
 
