@@ -215,10 +215,11 @@ class PostgresQueue:
                 int(r[0]) for r in candidates[: cut_by_bytes((r[1] for r in candidates), max_bytes)]
             ]
             rows = conn.execute(
-                q.LEASE, {"token": token, "expires_at": expires_at, "ids": ids}
+                q.LEASE, {"token": token, "expires_at": expires_at, "ids": ids, "now": now}
             ).fetchall()
             by_id = {int(row[0]): leased_event(row) for row in rows}
-            return Lease(token, account, tuple(by_id[i] for i in ids), expires_at)
+            events = tuple(by_id[i] for i in ids if i in by_id)
+            return Lease(token, account, events, expires_at) if events else None
 
         return self._run(work)
 

@@ -88,9 +88,12 @@ ORDER BY available_at, id LIMIT %(max_events)s
 FOR UPDATE SKIP LOCKED
 """
 
+# Readiness is tested again (not only by the locking SELECT) as a second line of defence:
+# a row another transaction leased meanwhile is left out rather than leased twice.
 LEASE = """
 UPDATE pinbridge_events SET lease_token = %(token)s, available_at = %(expires_at)s
-WHERE id = ANY(%(ids)s::bigint[])
+WHERE id = ANY(%(ids)s::bigint[]) AND status IN ('queued', 'retrying', 'paused')
+  AND available_at <= %(now)s
 RETURNING id, event_id, event_name, event_time, payload, attempts, enqueued_at
 """
 

@@ -201,8 +201,7 @@ class SqliteQueue:
                 (token, now + lease_seconds, json.dumps(ids)),
             ).fetchall()
         by_id = {row[0]: leased_event(row) for row in rows}
-        events = tuple(by_id[row_id] for row_id in ids)
-        return Lease(token, str(account), events, now + lease_seconds)
+        return Lease(token, str(account), tuple(by_id[i] for i in ids), now + lease_seconds)
 
     def extend(self, lease: Lease, now: float, lease_seconds: float) -> Lease:
         ids = [event.row_id for event in lease.events]
