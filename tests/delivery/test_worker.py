@@ -331,3 +331,28 @@ def test_a_send_slower_than_the_lease_is_not_sent_twice(
     harness.drive(lambda: harness.counts() == {"delivered": 6})
 
     assert accepted(simulator) == Counter(ids)
+
+
+def test_while_an_account_is_paused_new_events_wait_without_being_sent(
+    tmp_path: Path, simulator: SimulatorProcess, queue_factory: Callable[[Settings], Queue]
+) -> None:
+    settings = make_settings(tmp_path, pause_seconds=60.0)
+    queue = queue_factory(settings)
+    enqueue(queue, ["first"])
+    simulator.configure(tokens=["a-different-token"])
+    harness = Harness(settings, queue, simulator)
+
+    def more_events_arrive() -> bool:
+        enqueue(queue, ["later-1", "later-2"])
+        return True
+
+    harness.drive(
+        lambda: harness.counts() == {"paused": 1},
+        more_events_arrive,
+        lambda: harness.counts() == {"paused": 3},
+    )
+
+    assert simulator.stats()["requests"]["401"] == 1
+    [entry] = [e for e in queue.history("later-1") if e.status == "paused"]
+    assert entry.message is not None
+    assert "HTTP 401" in entry.message
