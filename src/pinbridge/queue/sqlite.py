@@ -54,6 +54,7 @@ class SqliteQueue:
         self._display = display
         self._idle: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
         self._closed = False
         self._init_schema()
 
@@ -110,8 +111,12 @@ class SqliteQueue:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; committed (and on disk) when the block ends normally."""
-        with self._connection() as conn:
+        """One write transaction; committed (and on disk) when the block ends normally.
+
+        Threads of this process queue on a lock rather than on SQLite's busy handler, which
+        polls with sleeps of up to 100 ms; other processes still wait in the busy handler.
+        """
+        with self._write_lock, self._connection() as conn:
             conn.execute("BEGIN IMMEDIATE")
             yield conn
             conn.execute("COMMIT")
