@@ -8,7 +8,6 @@ call returns. Connections come from a small per-queue pool, one per concurrent c
 from __future__ import annotations
 
 import json
-import random
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -16,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pinbridge.config import QueueSettings
+from pinbridge.queue import sqlite_rows as sql_rows
 from pinbridge.queue.records import (
     DeadLetter,
     EnqueueResult,
@@ -38,7 +38,7 @@ from pinbridge.queue.rules import (
     new_token,
     retention_cutoff,
 )
-from pinbridge.queue.schema import DEPTH_SLOTS, SCHEMA_VERSION, schema_statements
+from pinbridge.queue.schema import SCHEMA_VERSION, schema_statements
 
 __all__ = ["SqliteQueue"]
 
@@ -153,14 +153,14 @@ class SqliteQueue:
             fresh = [
                 i
                 for i, (event, first) in enumerate(zip(events, firsts, strict=True))
-                if first and not _blocked(conn, event, now)
+                if first and not sql_rows.blocked(conn, event, now)
             ]
-            depth = _depth(conn)
+            depth = sql_rows.depth(conn)
             if depth + len(fresh) > self._settings.max_depth:
                 raise QueueFull(full_message(depth, len(fresh), self._settings.max_depth))
             for i in fresh:
-                _insert(conn, events[i], now, expires_at)
-            _add_depth(conn, len(fresh))
+                sql_rows.insert(conn, events[i], now, expires_at)
+            sql_rows.add_depth(conn, len(fresh))
         stored = set(fresh)
         return [
             EnqueueResult(event.event_id, "queued" if i in stored else "duplicate")
@@ -178,15 +178,15 @@ class SqliteQueue:
     ) -> Lease | None:
         check_lease_args(max_events, max_bytes, lease_seconds, min_age)
         with self._connection() as conn:  # a cheap look before taking the write lock
-            if _head(conn, now) is None:
+            if sql_rows.head(conn, now) is None:
                 return None
         with self._write() as conn:
-            head = _head(conn, now)
+            head = sql_rows.head(conn, now)
             if head is None:
                 return None
             account: str | None = head[0]
             if min_age > 0 and head[1] > now - min_age:
-                account = _full_account(conn, now, min_age, max_events, max_bytes)
+                account = sql_rows.full_account(conn, now, min_age, max_events, max_bytes)
                 if account is None:
                     return None
             candidates = conn.execute(
@@ -244,7 +244,7 @@ class SqliteQueue:
                 ).fetchone()
                 if row is None:
                     continue  # the lease expired and another worker holds this row now
-                _log(
+                sql_rows.log(
                     conn,
                     row_id,
                     row[0],
@@ -265,7 +265,7 @@ class SqliteQueue:
                 "WHERE id IN (SELECT value FROM json_each(?)) AND lease_token = ?",
                 (json.dumps(ids), lease.token),
             )
-            _add_depth(conn, -finals)
+            sql_rows.add_depth(conn, -finals)
 
     def replay(self, row_ids: Sequence[int] | None, now: float) -> int:
         chosen = None if row_ids is None else json.dumps([int(i) for i in row_ids])
@@ -280,9 +280,11 @@ class SqliteQueue:
                 (now, now, now, chosen, chosen),
             ).fetchall()
             for row_id, event_id, account, name in rows:
-                _log(conn, row_id, event_id, status="replayed", at=now, attempts=0, message=None)
-                _claim_key(conn, (account, event_id, name), row_id, now, expires_at)
-            _add_depth(conn, len(rows))
+                sql_rows.log(
+                    conn, row_id, event_id, status="replayed", at=now, attempts=0, message=None
+                )
+                sql_rows.claim_key(conn, (account, event_id, name), row_id, now, expires_at)
+            sql_rows.add_depth(conn, len(rows))
         return len(rows)
 
     def purge(self, now: float) -> int:
@@ -339,7 +341,7 @@ class SqliteQueue:
 
     def depth(self) -> int:
         with self._connection() as conn:
-            return _depth(conn)
+            return sql_rows.depth(conn)
 
     def counts(self) -> dict[str, int]:
         with self._connection() as conn:
@@ -359,102 +361,3 @@ class SqliteQueue:
             idle, self._idle = self._idle, []
         for conn in idle:
             conn.close()
-
-
-def _head(conn: sqlite3.Connection, now: float) -> tuple[str, float] | None:
-    """The account and ready time of the oldest ready event, if any."""
-    row = conn.execute(
-        "SELECT ad_account_id, available_at FROM pinbridge_events "
-        "WHERE status IN ('queued', 'retrying', 'paused') AND available_at <= ? "
-        "ORDER BY available_at, id LIMIT 1",
-        (now,),
-    ).fetchone()
-    return None if row is None else (str(row[0]), float(row[1]))
-
-
-def _full_account(
-    conn: sqlite3.Connection, now: float, min_age: float, max_events: int, max_bytes: int
-) -> str | None:
-    """An account with a full batch ready (by count or bytes), when none is old enough."""
-    row = conn.execute(
-        "SELECT ad_account_id FROM pinbridge_events "
-        "WHERE status IN ('queued', 'retrying', 'paused') AND available_at <= ? "
-        "AND available_at > ? GROUP BY ad_account_id "
-        "HAVING COUNT(*) >= ? OR SUM(size) >= ? ORDER BY MIN(available_at) LIMIT 1",
-        (now, now - min_age, max_events, max_bytes),
-    ).fetchone()
-    return None if row is None else str(row[0])
-
-
-def _blocked(conn: sqlite3.Connection, event: NewEvent, now: float) -> bool:
-    row = conn.execute(
-        "SELECT 1 FROM pinbridge_dedup WHERE ad_account_id = ? AND event_id = ? "
-        "AND event_name = ? AND expires_at > ?",
-        (event.ad_account_id, event.event_id, event.event_name, now),
-    ).fetchone()
-    return row is not None
-
-
-def _insert(conn: sqlite3.Connection, event: NewEvent, now: float, expires_at: float) -> None:
-    row_id = conn.execute(
-        "INSERT INTO pinbridge_events (ad_account_id, event_id, event_name, event_time, "
-        "payload, size, status, attempts, enqueued_at, next_attempt_at, available_at, "
-        "updated_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?) RETURNING id",
-        (
-            *(event.ad_account_id, event.event_id, event.event_name, event.event_time),
-            *(event.payload, len(event.payload), now, now, now, now),
-        ),
-    ).fetchone()[0]
-    conn.execute(
-        "INSERT INTO pinbridge_dedup (ad_account_id, event_id, event_name, row_id, expires_at) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (ad_account_id, event_id, event_name) "
-        "DO UPDATE SET row_id = excluded.row_id, expires_at = excluded.expires_at",
-        (event.ad_account_id, event.event_id, event.event_name, row_id, expires_at),
-    )
-    _log(conn, row_id, event.event_id, status="queued", at=now, attempts=0, message=None)
-
-
-def _claim_key(
-    conn: sqlite3.Connection,
-    key: tuple[str, str, str],
-    row_id: int,
-    now: float,
-    expires_at: float,
-) -> None:
-    """Make ``row_id`` the holder of ``key`` unless another entry holds it still."""
-    conn.execute(
-        "INSERT INTO pinbridge_dedup (ad_account_id, event_id, event_name, row_id, expires_at) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (ad_account_id, event_id, event_name) "
-        "DO UPDATE SET row_id = excluded.row_id, expires_at = excluded.expires_at "
-        "WHERE pinbridge_dedup.expires_at <= ?",
-        (*key, row_id, expires_at, now),
-    )
-
-
-def _log(
-    conn: sqlite3.Connection,
-    row_id: int,
-    event_id: str,
-    *,
-    status: str,
-    at: float,
-    attempts: int,
-    message: str | None,
-) -> None:
-    conn.execute(
-        "INSERT INTO pinbridge_history (row_id, event_id, status, at, attempts, message) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (row_id, event_id, status, at, attempts, message),
-    )
-
-
-def _depth(conn: sqlite3.Connection) -> int:
-    return int(conn.execute("SELECT COALESCE(SUM(pending), 0) FROM pinbridge_depth").fetchone()[0])
-
-
-def _add_depth(conn: sqlite3.Connection, delta: int) -> None:
-    if delta:
-        conn.execute(
-            "UPDATE pinbridge_depth SET pending = pending + ? WHERE slot = ?",
-            (delta, random.randrange(DEPTH_SLOTS)),
-        )
