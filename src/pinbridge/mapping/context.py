@@ -22,17 +22,20 @@ class Reject:
         self.reason = reason
 
 
-CountryLookup = Callable[[object], "str | None"]
-"""Given the event root, the user's country as lower-case ISO alpha-2, or None."""
+CountryLookup = Callable[[list[object]], "str | None"]
+"""Given the event's node table, the user's country as lower-case ISO alpha-2, or None."""
 
 
 class EventContext:
     """What rules may need beyond their own value: the root, the user's country, the URL."""
 
-    __slots__ = ("_country", "_country_lookup", "_country_ready", "notes", "root", "url")
+    __slots__ = ("_country", "_country_lookup", "_country_ready", "nodes", "notes", "root", "url")
 
-    def __init__(self, root: dict[str, object], country_lookup: CountryLookup) -> None:
+    def __init__(
+        self, root: dict[str, object], nodes: list[object], country_lookup: CountryLookup
+    ) -> None:
         self.root = root
+        self.nodes = nodes
         self.notes: list[str] = []
         self.url: str | None = None
         self._country_lookup = country_lookup
@@ -46,7 +49,7 @@ class EventContext:
     def country(self) -> str | None:
         """The user's country (alpha-2, lower case), looked up once per event when needed."""
         if not self._country_ready:
-            self._country = self._country_lookup(self.root)
+            self._country = self._country_lookup(self.nodes)
             self._country_ready = True
         return self._country
 

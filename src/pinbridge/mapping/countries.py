@@ -7,10 +7,13 @@ accent-insensitively, ignoring everything that is not a letter.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import cache
 
 __all__ = ["country_code", "fold", "subdivision_code"]
+
+_ASCII_NOT_LETTERS = re.compile(r"[^a-z]+")
 
 # "UK" is not ISO 3166-1 but is what most people type; ISO reserves it for the United Kingdom.
 _ALIASES = {"uk": "gb"}
@@ -19,10 +22,10 @@ _ALIASES = {"uk": "gb"}
 def fold(text: str) -> str:
     """Lower case, accents dropped, letters only: ``Saint-Étienne`` -> ``saintetienne``."""
     lowered = text.lower()
-    if not lowered.isascii():
-        decomposed = unicodedata.normalize("NFKD", lowered)
-        lowered = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return "".join(c for c in lowered if c.isalpha())
+    if lowered.isascii():
+        return _ASCII_NOT_LETTERS.sub("", lowered)
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    return "".join(c for c in decomposed if c.isalpha() and not unicodedata.combining(c))
 
 
 @cache

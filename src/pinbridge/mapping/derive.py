@@ -90,10 +90,15 @@ def _query_parameter(url: str, name: str) -> str | None:
 
 def _cookie(cookies: str, prefix: str) -> str | None:
     """The value of the cookie whose ``name=`` is ``prefix``, URL-decoded, quotes dropped."""
-    for raw_part in cookies.split(";"):
-        part = raw_part.strip()
-        if part.startswith(prefix):
-            value = unquote(part[len(prefix) :].strip().strip('"')).strip()
+    start = cookies.find(prefix)
+    while start >= 0:
+        if start == 0 or cookies[start - 1] in "; \t":
+            end = cookies.find(";", start)
+            value = cookies[start + len(prefix) : end if end >= 0 else None].strip().strip('"')
+            if "%" in value:
+                value = unquote(value)
+            value = value.strip()
             if value:
                 return value
+        start = cookies.find(prefix, start + 1)
     return None

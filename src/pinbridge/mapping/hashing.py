@@ -126,6 +126,9 @@ def hashed_rule(normalise: Normaliser) -> Rule:
     """The field rule that hashes every element of a value after ``normalise``."""
 
     def rule(value: object, ctx: EventContext) -> object:
+        if type(value) is str:  # the common case: one value
+            single = _digest(value, normalise, ctx)
+            return single if single is None or type(single) is Reject else [single]
         elements = value if type(value) is list else (value,)
         digests: list[str] = []
         reason: Reject | None = None

@@ -1,7 +1,7 @@
 """``custom_data.content_ids``, ``contents`` and ``num_items`` from the root ``items`` array.
 
-Per-item sources (``items.X.rest``) walk ``rest`` from each item; other paths walk from the
-root and constants give the same value for every item. ``content_ids`` tries its source
+Per-item sources (``items.X.rest``) read ``rest`` from each item; other paths read from the
+event and constants give the same value for every item. ``content_ids`` tries its source
 groups in order (a run of per-item paths is one per-item fallback chain); the first group
 that yields ids wins. Ids are strings, in item order, duplicates removed.
 """
@@ -9,9 +9,10 @@ that yields ids wins. Ids are strings, in item order, duplicates removed.
 from __future__ import annotations
 
 from pinbridge.mapping.context import EventContext, Reject
-from pinbridge.mapping.paths import is_empty, walk
+from pinbridge.mapping.nodes import fill_nodes
+from pinbridge.mapping.paths import is_empty
 from pinbridge.mapping.plan import ItemRule, ItemsPlan
-from pinbridge.mapping.resolve import REJECTED, resolve, warn_notes
+from pinbridge.mapping.resolve import REJECTED, lookup, resolve, resolve_sources
 
 __all__ = ["map_items"]
 
@@ -19,90 +20,73 @@ _CONTENT_IDS = "custom_data.content_ids"
 
 
 def map_items(
-    plan: ItemsPlan, ctx: EventContext, custom: dict[str, object], warnings: list[str]
+    plan: ItemsPlan,
+    nodes: list[object],
+    ctx: EventContext,
+    custom: dict[str, object],
+    warnings: list[str],
 ) -> None:
     """Add content_ids, contents and num_items to ``custom`` when they have a value."""
     items = ctx.root.get("items")
     item_list: list[object] = items if type(items) is list else []
     if type(items) is not list and not is_empty(items):
         warnings.append("custom_data.contents: items is not a list; no item is forwarded")
-    if plan.ids is not None:
-        ids = _content_ids(plan.ids, item_list, ctx, warnings)
-        if ids:
-            custom["content_ids"] = ids
+    per_item = [nodes + fill_nodes(plan.item_ops, item) for item in item_list]
+    ids: list[str] = []
     if plan.keys is not None and item_list:
         contents = []
-        for position, item in enumerate(item_list):
+        for position, item_nodes in enumerate(per_item):
             entry: dict[str, object] = {}
-            for key, spec in plan.keys:
-                label = f"custom_data.contents.{position}.{key}"
-                value = _per_item(spec, label, item, ctx, warnings)
+            for key, (sources, rule, _) in plan.keys:
+                label = ("custom_data.contents", position, key)
+                value = resolve_sources(sources, rule, label, item_nodes, ctx, warnings)
                 if value is not None and value is not REJECTED:
                     entry[key] = value
             if entry:
                 contents.append(entry)
+                if plan.shared_ids and "id" in entry:
+                    ids.append(entry["id"])  # type: ignore[arg-type]
         if contents:
             custom["contents"] = contents
+    if plan.ids is not None:
+        if not plan.shared_ids:
+            ids = _content_ids(plan.ids, per_item, nodes, ctx, warnings)
+        if ids:
+            custom["content_ids"] = list(dict.fromkeys(ids))
     step = plan.num_items
-    if step is not None:
-        count = resolve(step, ctx.root, ctx, warnings)
+    if step is not None and (step.gate < 0 or nodes[step.gate] is not None):
+        count = resolve(step, nodes, ctx, warnings)
         if count is not None and count is not REJECTED:
             custom["num_items"] = count
 
 
-def _per_item(
-    spec: ItemRule, label: str, item: object, ctx: EventContext, warnings: list[str]
-) -> object:
-    """The first accepted value for one item (same semantics as :func:`resolve`)."""
-    sources, rule = spec
-    rejected = False
-    for source, steps, const, per_item in sources:
-        value = const
-        if steps is not None:
-            value = walk(item if per_item else ctx.root, steps)
-            if is_empty(value):
-                continue
-        out = rule(value, ctx)
-        if ctx.notes:
-            warn_notes(label, source, ctx, warnings)
-        if out is None:
-            continue
-        if type(out) is Reject:
-            warnings.append(f"{label} (from {source}): {out.reason}")
-            rejected = True
-            continue
-        return out
-    return REJECTED if rejected else None
-
-
 def _content_ids(
-    groups: tuple[ItemRule, ...], items: list[object], ctx: EventContext, warnings: list[str]
+    groups: tuple[ItemRule, ...],
+    per_item: list[list[object]],
+    nodes: list[object],
+    ctx: EventContext,
+    warnings: list[str],
 ) -> list[str]:
-    for spec in groups:
+    for sources, rule, item_group in groups:
         ids: list[str] = []
-        if spec[0][0][3]:  # a run of per-item paths
-            for position, item in enumerate(items):
-                value = _per_item(spec, f"{_CONTENT_IDS}.{position}", item, ctx, warnings)
+        if item_group:
+            for position, item_nodes in enumerate(per_item):
+                value = resolve_sources(
+                    sources, rule, (_CONTENT_IDS, position, ""), item_nodes, ctx, warnings
+                )
                 if type(value) is str:
                     ids.append(value)
         else:
-            ids = _listed(spec, ctx, warnings)
+            ((label, slot, key, index, const),) = sources
+            value = const if slot < 0 else lookup(nodes, slot, key, index)
+            for element in value if type(value) is list else (value,):
+                if is_empty(element):
+                    continue
+                out = rule(element, ctx)
+                if type(out) is str:
+                    ids.append(out)
+                elif type(out) is Reject:
+                    warnings.append(f"{_CONTENT_IDS} (from {label}): {out.reason}")
         if ids:
-            return list(dict.fromkeys(ids))
+            return ids
     return []
-
-
-def _listed(spec: ItemRule, ctx: EventContext, warnings: list[str]) -> list[str]:
-    """Ids from one root path or constant: a single value or a list of values."""
-    ((label, steps, const, _),), rule = spec
-    value = const if steps is None else walk(ctx.root, steps)
-    ids: list[str] = []
-    for element in value if type(value) is list else (value,):
-        if is_empty(element):
-            continue
-        out = rule(element, ctx)
-        if type(out) is str:
-            ids.append(out)
-        elif type(out) is Reject:
-            warnings.append(f"{_CONTENT_IDS} (from {label}): {out.reason}")
-    return ids

@@ -7,12 +7,14 @@ name (unmapped, disabled), then consent, then validity, listing every error.
 
 from __future__ import annotations
 
+from itertools import compress
+
 from pinbridge.mapping.coerce import number_text, valid_text
 from pinbridge.mapping.context import CountryLookup, EventContext, kind_of
 from pinbridge.mapping.countries import country_code
 from pinbridge.mapping.items import map_items
+from pinbridge.mapping.nodes import fill_nodes
 from pinbridge.mapping.options import MappingOptions
-from pinbridge.mapping.paths import walk
 from pinbridge.mapping.plan import (
     EVENT_ID,
     EVENT_TIME,
@@ -21,7 +23,8 @@ from pinbridge.mapping.plan import (
     Plan,
     compile_plan,
 )
-from pinbridge.mapping.resolve import REJECTED, resolve
+from pinbridge.mapping.presence import build_presence, present
+from pinbridge.mapping.resolve import REJECTED, lookup, resolve, resolve_sources
 from pinbridge.mapping.results import Filtered, Invalid, Mapped, MappingResult
 
 __all__ = ["INTERNAL_ERROR", "Mapper"]
@@ -37,13 +40,18 @@ _REQUIRED = frozenset({EVENT_ID, EVENT_TIME})
 class Mapper:
     """Maps Commanders Act events to Pinterest Conversions API events (see docs/mapping.md)."""
 
-    __slots__ = ("_country", "_plan", "options")
+    __slots__ = ("_country", "_plan", "_presence", "options")
 
     def __init__(self, options: MappingOptions | None = None) -> None:
         """Validate and compile ``options``; raises ConfigError naming the offending key."""
         self.options = options if options is not None else MappingOptions()
         self._plan: Plan = compile_plan(self.options)
         self._country = _country_lookup(self._plan.country)
+        steps = self._plan.steps
+        self._presence = build_presence(
+            [step.sources for step in steps],
+            [step.derive is not None or step.special in _REQUIRED for step in steps],
+        )
 
     def map(self, raw: object, received_at: int) -> MappingResult:
         """Map one decoded JSON value; ``received_at`` (Unix seconds) is the fallback time."""
@@ -74,18 +82,26 @@ class Mapper:
             errors.append(f"event_name: expected text, got {kind_of(name)}")
         if plan.consent and not _consented(raw, plan.consent):
             return _NO_CONSENT
+        return self._build(raw, received_at, event, errors)
 
-        ctx = EventContext(raw, self._country)
+    def _build(
+        self, raw: dict[str, object], received_at: int, event: dict[str, object], errors: list[str]
+    ) -> MappingResult:
+        """Resolve every field of the plan into ``event``; check validity (spec 6)."""
+        plan = self._plan
+        nodes = fill_nodes(plan.ops, raw)
+        ctx = EventContext(raw, nodes, self._country)
         warnings: list[str] = []
         user: dict[str, object] = {}
         custom: dict[str, object] = {}
         sections = (event, user, custom)
         if plan.url_shadow is not None:
-            url = resolve(plan.url_shadow, raw, ctx, [])
+            url = resolve(plan.url_shadow, nodes, ctx, [])
             ctx.url = url if type(url) is str else None
-        for step in plan.steps:
+        # Only the fields that may have a value here, plus those with a fallback or required.
+        for step in compress(plan.steps, present(self._presence, nodes)):
             mark = len(warnings)
-            value = resolve(step, raw, ctx, warnings)
+            value = resolve_sources(step.sources, step.rule, step.label, nodes, ctx, warnings)
             if value is None or value is REJECTED:
                 if step.special == EVENT_TIME and value is None:
                     value = received_at
@@ -101,8 +117,7 @@ class Mapper:
             if step.special == EVENT_URL:
                 ctx.url = value  # type: ignore[assignment]
             sections[step.section][step.key] = value
-        map_items(plan.items, ctx, custom, warnings)
-
+        map_items(plan.items, nodes, ctx, custom, warnings)
         _check_user_data(user, errors)
         if errors:
             return Invalid(tuple(errors), _unique(warnings))
@@ -158,10 +173,9 @@ def _consented(raw: dict[str, object], required: frozenset[str]) -> bool:
     elements = given if type(given) is list else [given]
     have: set[str] = set()
     for element in elements:
-        kind = type(element)
-        if kind is str:
+        if type(element) is str:
             have.update(part.strip() for part in element.split(","))
-        elif kind is int or kind is float:
+        elif type(element) is int or type(element) is float:
             shown = number_text(element)
             if shown is not None:
                 have.add(shown)
@@ -169,11 +183,11 @@ def _consented(raw: dict[str, object], required: frozenset[str]) -> bool:
 
 
 def _country_lookup(sources: tuple[CompiledSource, ...]) -> CountryLookup:
-    """A function giving the user's country (alpha-2, lower case) from the event root."""
+    """A function giving the user's country (alpha-2, lower case) from the node table."""
 
-    def lookup(root: object) -> str | None:
-        for _, steps, const in sources:
-            value = const if steps is None else walk(root, steps)
+    def country(nodes: list[object]) -> str | None:
+        for _, slot, key, index, const in sources:
+            value = const if slot < 0 else lookup(nodes, slot, key, index)
             for element in value if type(value) is list else (value,):
                 if type(element) is str and element.strip():
                     code = country_code(element)
@@ -181,7 +195,7 @@ def _country_lookup(sources: tuple[CompiledSource, ...]) -> CountryLookup:
                         return code
         return None
 
-    return lookup
+    return country
 
 
 def _unique(warnings: list[str]) -> tuple[str, ...]:

@@ -126,7 +126,7 @@ def _const(where: str, row: Field, table: Mapping[object, object]) -> Const:
         return Const(value)
     elements = value if isinstance(value, list) and row.target == CONTENT_IDS else [value]
     for element in elements:
-        outcome = row.rule(element, EventContext({}, lambda root: None))
+        outcome = row.rule(element, EventContext({}, [], lambda nodes: None))
         if outcome is None or isinstance(outcome, Reject):
             reason = outcome.reason if isinstance(outcome, Reject) else "it is blank"
             raise ConfigError(f"{where}: const is not accepted by the field's rule: {reason}")

@@ -1,20 +1,31 @@
-"""Phone numbers to E.164 digits (spec 5, ``ph``), with phonenumbers.
+"""Phone numbers to E.164 digits (spec 5, ``ph``), with phonenumbers' rules and metadata.
 
 ``+...`` and ``00...`` are parsed as international numbers; anything else in the region of
 the user's country when it is known. When that gives no possible number, the fallback is
-every digit with leading zeros removed. phonenumbers is imported on first use only, so that
-importing pinbridge (for ``--help``, say) stays fast.
+every digit with leading zeros removed.
+
+``phonenumbers.parse`` spends most of its time on a generic front-end (finding a number in
+free text, extensions, RFC 3966, Unicode digits) that clean input does not need. For input
+made only of ASCII digits, spaces, ``.``, ``-``, ``(``, ``)`` and a leading ``+``, the
+fast path below applies the same steps as phonenumbers 9 (country code, national prefix,
+possible lengths) to the same metadata; anything else, or any region whose national prefix
+needs a transform rule or an international-prefix check, goes through phonenumbers itself.
+``tests/mapping/test_phones.py`` checks both paths give identical results.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-__all__ = ["phone_digits"]
+__all__ = ["phone_digits", "phone_digits_reference"]
 
 _NOT_DIGITS = re.compile(r"[^0-9]+")
+_CLEAN = re.compile(r"\+?[0-9 .()\-]+")
+_MIN_NSN, _MAX_NSN, _MAX_INPUT = 2, 17, 250
+_SLOW = None
 
 
 @cache
@@ -28,20 +39,143 @@ def phone_digits(text: str, country: str | None) -> str:
     """E.164 digits without ``+`` (``33611223344``), or "" when there are no digits."""
     if text.startswith("00"):
         text = "+" + text[2:]
+    if len(text) <= _MAX_INPUT and _CLEAN.fullmatch(text):
+        digits = _NOT_DIGITS.sub("", text)
+        found = _fast(digits, text[0] == "+", country)
+        if found is not _SLOW:
+            return found
+    return phone_digits_reference(text, country)
+
+
+def phone_digits_reference(text: str, country: str | None) -> str:
+    """The same result computed by phonenumbers alone (the slow, general path)."""
+    if text.startswith("00"):
+        text = "+" + text[2:]
     if text.startswith("+") or country:
-        parsed = _parse(text, None if text.startswith("+") else country.upper())  # type: ignore[union-attr]
-        if parsed:
-            return parsed
+        library = _library()
+        region = None if text.startswith("+") else country.upper()  # type: ignore[union-attr]
+        try:
+            number = library.parse(text, region)
+        except library.NumberParseException:
+            number = None
+        if number is not None and library.is_possible_number(number):
+            formatted: str = library.format_number(number, library.PhoneNumberFormat.E164)
+            return formatted[1:]
     return _NOT_DIGITS.sub("", text).lstrip("0")
 
 
-def _parse(text: str, region: str | None) -> str | None:
+@dataclass(frozen=True, slots=True)
+class _Region:
+    """The parts of one region's phonenumbers metadata that parsing clean digits needs."""
+
+    code: str
+    national_prefix: re.Pattern[str] | None
+    national_pattern: re.Pattern[str] | None
+    idd: re.Pattern[str] | None
+    lengths: tuple[int, ...]
+    local_lengths: tuple[int, ...]
+    simple: bool  # no national-prefix transform rule
+
+
+def _region(metadata: Any) -> _Region:
+    general = metadata.general_desc
+    prefix = metadata.national_prefix_for_parsing or None
+    pattern = general.national_number_pattern if general is not None else None
+    return _Region(
+        code=str(metadata.country_code),
+        national_prefix=re.compile(prefix) if prefix else None,
+        national_pattern=re.compile(pattern) if pattern else None,
+        idd=re.compile(metadata.international_prefix) if metadata.international_prefix else None,
+        lengths=tuple(general.possible_length) if general is not None else (),
+        local_lengths=tuple(general.possible_length_local_only) if general is not None else (),
+        simple=not metadata.national_prefix_transform_rule,
+    )
+
+
+@cache
+def _for_region(region: str) -> _Region | None:
     library = _library()
-    try:
-        number = library.parse(text, region)
-    except library.NumberParseException:
+    if region not in library.SUPPORTED_REGIONS:
         return None
-    if not library.is_possible_number(number):
-        return None
-    formatted: str = library.format_number(number, library.PhoneNumberFormat.E164)
-    return formatted[1:]
+    return _region(library.PhoneMetadata.metadata_for_region(region))
+
+
+@cache
+def _for_calling_code(code: int) -> _Region:
+    library = _library()
+    main = library.region_code_for_country_code(code)
+    return _region(library.PhoneMetadata.metadata_for_region_or_calling_code(code, main))
+
+
+@cache
+def _calling_codes() -> frozenset[str]:
+    return frozenset(str(code) for code in _library().COUNTRY_CODE_TO_REGION_CODE)
+
+
+def _fast(digits: str, plus: bool, country: str | None) -> str | None:
+    """phonenumbers' parse + is_possible + E.164 for clean digits; None when unsure."""
+    fallback = digits.lstrip("0")
+    if len(digits) < 3:
+        return _SLOW
+    if plus:
+        if len(digits) <= _MIN_NSN:
+            return fallback
+        codes = _calling_codes()
+        code = next((digits[:n] for n in (1, 2, 3) if digits[:n] in codes), None)
+        if code is None or digits[0] == "0":
+            return fallback
+        region = _for_calling_code(int(code))
+        national = digits[len(code) :]
+    else:
+        if not country:
+            return fallback
+        found = _for_region(country.upper())
+        if found is None:
+            return fallback
+        region = found
+        if (region.idd is not None and region.idd.match(digits)) or digits.startswith(region.code):
+            return _SLOW  # an international prefix, or the country code typed without '+'
+        national = digits
+    if len(national) < _MIN_NSN:
+        return fallback
+    if not region.simple:
+        return _SLOW
+    national = _strip_national_prefix(national, region)
+    if len(national) > _MAX_NSN:
+        return fallback
+    possible = _for_calling_code(int(region.code))
+    if _length_check(national, possible) in ("possible", "local"):
+        return region.code + national
+    return fallback
+
+
+def _strip_national_prefix(number: str, region: _Region) -> str:
+    """phonenumbers' national prefix stripping, kept only when the length stays plausible."""
+    if region.national_prefix is None:
+        return number
+    match = region.national_prefix.match(number)
+    if match is None:
+        return number
+    stripped = number[match.end() :]
+    pattern = region.national_pattern
+    if pattern is not None and pattern.fullmatch(number) and not pattern.fullmatch(stripped):
+        return number
+    if _length_check(stripped, region) in ("too short", "local", "invalid"):
+        return number
+    return stripped
+
+
+def _length_check(number: str, region: _Region) -> str:
+    """phonenumbers' ``_test_number_length`` for an unknown number type."""
+    lengths, actual = region.lengths, len(number)
+    if actual in region.local_lengths:
+        return "local"
+    if not lengths:
+        return "invalid"
+    if lengths[0] == actual:
+        return "possible"
+    if lengths[0] > actual:
+        return "too short"
+    if lengths[-1] < actual:
+        return "too long"
+    return "possible" if actual in lengths[1:] else "invalid"

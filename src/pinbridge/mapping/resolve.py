@@ -2,15 +2,15 @@
 
 Empty values are skipped silently. A non-empty value the rule rejects adds a warning naming
 the field, the source path and the reason (never the value), and the next source is tried.
-This is the hot path of the mapper, so path walking is inlined.
+Sources are slot lookups in the node table (:mod:`pinbridge.mapping.nodes`).
 """
 
 from __future__ import annotations
 
-from pinbridge.mapping.context import EventContext, Reject
-from pinbridge.mapping.plan import FieldStep
+from pinbridge.mapping.context import EventContext, Reject, Rule
+from pinbridge.mapping.plan import CompiledSource, FieldStep
 
-__all__ = ["REJECTED", "resolve", "warn_notes"]
+__all__ = ["REJECTED", "Label", "label_text", "lookup", "resolve", "resolve_sources", "warn_notes"]
 
 
 class _Rejected:
@@ -25,23 +25,58 @@ class _Rejected:
 REJECTED = _Rejected()
 
 
-def resolve(step: FieldStep, node: object, ctx: EventContext, warnings: list[str]) -> object:
-    """The accepted value, None when every source is empty, or REJECTED."""
+def lookup(nodes: list[object], slot: int, key: str | None, index: int | None) -> object:
+    """The value of one source: ``key`` (or ``index``) of the node in ``slot``."""
+    node = nodes[slot]
+    if key is None:
+        return node
+    if type(node) is dict:
+        return node.get(key)
+    if type(node) is list and index is not None and index < len(node):
+        return node[index]
+    return None
+
+
+def resolve(step: FieldStep, nodes: list[object], ctx: EventContext, warnings: list[str]) -> object:
+    """The accepted value of a field, None when every source is empty, or REJECTED."""
+    return resolve_sources(step.sources, step.rule, step.label, nodes, ctx, warnings)
+
+
+Label = str | tuple[str, int, str]
+"""A field name, or (prefix, item position, key) formatted only when a warning needs it."""
+
+
+def label_text(label: Label) -> str:
+    """``custom_data.contents.2.item_price`` from ``("custom_data.contents", 2, "item_price")``."""
+    if isinstance(label, str):
+        return label
+    prefix, position, key = label
+    return f"{prefix}.{position}.{key}" if key else f"{prefix}.{position}"
+
+
+def resolve_sources(  # noqa: PLR0917 - the hot path; a parameter object would cost a lookup
+    sources: tuple[CompiledSource, ...],
+    rule: Rule,
+    label: Label,
+    nodes: list[object],
+    ctx: EventContext,
+    warnings: list[str],
+) -> object:
+    """:func:`resolve` for explicit sources (also used for per-item values)."""
     rejected = False
-    rule, label = step.rule, step.label
-    for source, steps, const in step.sources:
-        value = const
-        if steps is not None:
-            value = node
-            for key, index in steps:
-                kind = type(value)
-                if kind is dict:
-                    value = value.get(key)  # type: ignore[attr-defined]
-                elif kind is list and index is not None:
-                    value = value[index] if index < len(value) else None  # type: ignore[arg-type,index]
-                else:
-                    value = None
-                    break
+    for source, slot, key, index, value in sources:
+        if slot >= 0:
+            node = nodes[slot]
+            if node is None:
+                continue
+            if key is None:
+                value = node  # noqa: PLW2901 - the const slot is reused for the looked-up value
+            elif type(node) is dict:
+                value = node.get(key)  # noqa: PLW2901
+            elif index is not None and type(node) is list and index < len(node):
+                value = node[index]  # noqa: PLW2901
+            else:
+                continue
             if value is None:
                 continue
             kind = type(value)
@@ -56,15 +91,15 @@ def resolve(step: FieldStep, node: object, ctx: EventContext, warnings: list[str
         if out is None:
             continue
         if type(out) is Reject:
-            warnings.append(f"{label} (from {source}): {out.reason}")
+            warnings.append(f"{label_text(label)} (from {source}): {out.reason}")
             rejected = True
             continue
         return out
     return REJECTED if rejected else None
 
 
-def warn_notes(label: str, source: str, ctx: EventContext, warnings: list[str]) -> None:
+def warn_notes(label: Label, source: str, ctx: EventContext, warnings: list[str]) -> None:
     """Turn the rule's notes about dropped list elements into warnings."""
     for note in ctx.notes:
-        warnings.append(f"{label} (from {source}): {note}")
+        warnings.append(f"{label_text(label)} (from {source}): {note}")
     ctx.notes.clear()
