@@ -28,6 +28,7 @@ __all__ = [
     "Node",
     "Posted",
     "clear_text_of",
+    "delivery_state",
     "post_all",
     "postgres_parts",
     "start_node",
@@ -185,13 +186,34 @@ def post_all(node: Node, events: Sequence[dict[str, Any]], posted: Posted) -> No
         posted.add(node.post(events[start : start + _POST_CHUNK]))
 
 
-def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    """Poll ``condition`` until true; fail saying ``what`` did not happen in time."""
+def wait_for(
+    condition: Callable[[], bool],
+    timeout: float,
+    what: str,
+    detail: Callable[[], str] | None = None,
+) -> None:
+    """Poll ``condition`` until true; fail saying ``what`` did not happen in time, and
+    ``detail()`` (the state that explains why)."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout:g} s")
+            explained = f"\n{detail()}" if detail is not None else ""
+            raise AssertionError(f"{what} did not happen within {timeout:g} s{explained}")
         time.sleep(0.2)
+
+
+def delivery_state(simulator: SimulatorProcess, posted: Posted, node: Node) -> str:
+    """What is missing and why: for a delivery wait that timed out."""
+    received = set(simulator.stats()["accepted_event_ids"])
+    missing = sorted(posted.accepted - received)
+    try:
+        status = node.http.get("/v1/status").text
+    except httpx.HTTPError as exc:
+        status = f"<{type(exc).__name__}>"
+    return (
+        f"{len(missing)} accepted events never reached the simulator, e.g. {missing[:5]}; "
+        f"{node.url} /v1/status: {status}\nthe end of its log:\n{node.child.log_tail(30)}"
+    )
 
 
 def postgres_parts(queue_url: str) -> tuple[str, str]:

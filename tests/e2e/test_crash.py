@@ -13,7 +13,16 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.cluster import TOKEN, Node, Posted, start_node, traffic, wait_for, write_config
+from tests.e2e.cluster import (
+    TOKEN,
+    Node,
+    Posted,
+    delivery_state,
+    start_node,
+    traffic,
+    wait_for,
+    write_config,
+)
 from tests.support.simulator import start_simulator
 
 pytestmark = pytest.mark.slow
@@ -70,7 +79,12 @@ def test_nothing_accepted_is_lost_when_the_server_is_killed_under_load(
         stack.callback(first.stop)
         sender = _Sender(traffic(400, "crash"), first)
         sender.start()
-        wait_for(lambda: len(sim.stats()["accepted_event_ids"]) >= 60, 60, "the first deliveries")
+        wait_for(
+            lambda: len(sim.stats()["accepted_event_ids"]) >= 60,
+            60,
+            "the first deliveries",
+            lambda: first.child.log_tail(30),
+        )
         first.kill()
         accepted_at_kill = len(sender.posted.accepted)
         received_at_kill = len(sim.stats()["accepted_event_ids"])
@@ -86,7 +100,12 @@ def test_nothing_accepted_is_lost_when_the_server_is_killed_under_load(
             received = set(sim.stats()["accepted_event_ids"])
             return received >= posted.accepted and second.queue_depth() == 0
 
-        wait_for(all_delivered, 90, "delivery of every accepted event after the restart")
+        wait_for(
+            all_delivered,
+            90,
+            "delivery of every accepted event after the restart",
+            lambda: delivery_state(sim, posted, second),
+        )
         received = Counter(sim.stats()["accepted_event_ids"])
 
     assert accepted_at_kill < 400, "the kill should happen while events still arrive"

@@ -10,7 +10,16 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.cluster import TOKEN, Posted, post_all, start_node, traffic, wait_for, write_config
+from tests.e2e.cluster import (
+    TOKEN,
+    Posted,
+    delivery_state,
+    post_all,
+    start_node,
+    traffic,
+    wait_for,
+    write_config,
+)
 from tests.support.simulator import SimulatorProcess, start_simulator
 
 pytestmark = pytest.mark.slow
@@ -36,7 +45,12 @@ def test_429_500_and_resets_deliver_every_accepted_event_exactly_once(
         try:
             posted = Posted()
             post_all(node, traffic(300, "faults"), posted)
-            wait_for(lambda: _delivered_all(sim, posted, node), 90, "delivery of every event")
+            wait_for(
+                lambda: _delivered_all(sim, posted, node),
+                90,
+                "delivery of every event",
+                lambda: delivery_state(sim, posted, node),
+            )
             stats = sim.stats()
             delivered = node.metric("pinbridge_events_total", status="delivered")
         finally:
@@ -71,7 +85,12 @@ def test_with_timeouts_every_resend_follows_an_attempt_whose_answer_was_lost(
         try:
             posted = Posted()
             post_all(node, traffic(150, "timeouts"), posted)
-            wait_for(lambda: _delivered_all(sim, posted, node), 90, "delivery of every event")
+            wait_for(
+                lambda: _delivered_all(sim, posted, node),
+                90,
+                "delivery of every event",
+                lambda: delivery_state(sim, posted, node),
+            )
             stats = sim.stats()
         finally:
             node.stop()

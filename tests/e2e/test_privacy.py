@@ -15,6 +15,7 @@ from tests.e2e.cluster import (
     TOKEN,
     Posted,
     clear_text_of,
+    delivery_state,
     post_all,
     postgres_parts,
     start_node,
@@ -76,6 +77,7 @@ def test_no_clear_text_personal_data_or_token_in_the_database_or_logs(
             ),
             60,
             "delivery of every event",
+            lambda: delivery_state(sim, posted, node),
         )
         node.stop()
         stored = _stored_bytes(tmp_path, queue_url)

@@ -20,6 +20,7 @@ import pytest
 from tests.e2e.cluster import (
     TOKEN,
     Posted,
+    delivery_state,
     postgres_parts,
     start_node,
     traffic,
@@ -85,7 +86,12 @@ def test_three_nodes_on_postgres_deliver_everything_when_one_dies_mid_batch(
             received = set(sim.stats()["accepted_event_ids"])
             return received >= posted.accepted and survivors[0].queue_depth() == 0
 
-        wait_for(all_delivered, 90, "delivery of every accepted event by the surviving nodes")
+        wait_for(
+            all_delivered,
+            90,
+            "delivery of every accepted event by the surviving nodes",
+            lambda: delivery_state(sim, posted, survivors[0]),
+        )
         received = Counter(sim.stats()["accepted_event_ids"])
         per_node = [n.metric("pinbridge_events_total", status="delivered") for n in survivors]
 
