@@ -21,6 +21,7 @@ import random
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import orjson
@@ -191,15 +192,26 @@ def main(argv: list[str] | None = None) -> int:
     mapped = sum(isinstance(r, Mapped) for r in results)
     assert mapped == len(parsed), "every benchmark event should map"
 
-    def round_trip() -> None:
+    def round_trip(lines: list[bytes] = lines) -> None:
         for line in lines:
             orjson.dumps(orjson.loads(line))
 
-    def mapping() -> None:
-        for raw in parsed:
+    def mapping(events: list[Any] = parsed) -> None:
+        for raw in events:
             mapper.map(raw, 1795856500)
 
     trip, cost = _best_of((round_trip, mapping), args.repeat)
+    by_kind = {}
+    for position, kind in enumerate(KINDS):
+        some_lines, some = lines[position :: len(KINDS)], parsed[position :: len(KINDS)]
+        kind_trip, kind_cost = _best_of(
+            (partial(round_trip, some_lines), partial(mapping, some)), args.repeat
+        )
+        by_kind[kind] = {
+            "mapping_us_per_event": round(kind_cost / len(some) * 1e6, 2),
+            "roundtrip_us_per_event": round(kind_trip / len(some) * 1e6, 2),
+            "ratio": round(kind_cost / kind_trip, 2),
+        }
     if args.profile:
         profiler = cProfile.Profile()
         profiler.runcall(mapping)
@@ -216,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         "roundtrip_us_per_event": round(trip / len(parsed) * 1e6, 2),
         "ratio": round(cost / trip, 2),
         "target_ratio": TARGET_RATIO,
+        "by_kind": by_kind,
         "within_target": cost / trip <= TARGET_RATIO,
         "clock": "process CPU time, best of --repeat interleaved runs",
         "python": platform.python_version(),
