@@ -6,7 +6,7 @@ import csv
 import io
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from pinbridge.sending.csv_input import read_csv
@@ -46,6 +46,8 @@ def _flatten(value: Any, prefix: str, out: dict[str, str]) -> None:
 def test_csv_rows_round_trip_to_nested_events(event: dict[str, Any], delimiter: str) -> None:
     cells: dict[str, str] = {}
     _flatten(event, "", cells)
+    # A one-column header shows no delimiter, so such a file is read as comma-separated.
+    assume(len(cells) > 1 or delimiter == ",")
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter)
     writer.writerow(cells.keys())
