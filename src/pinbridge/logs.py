@@ -6,6 +6,8 @@ and anything shaped like an email address or a phone number are replaced, in the
 in the extra fields and in tracebacks. Extra fields whose name says they hold a secret or a
 payload (``authorization``, ``token``, ``payload``, ``body``, ...) are dropped to a marker.
 Redaction is deliberately greedy: a masked timestamp costs less than a leaked phone number.
+Values the configuration says are not personal (the ad account id) are passed as ``keep``
+and shown as they are, so operators can tell which account a line is about.
 """
 
 from __future__ import annotations
@@ -37,8 +39,11 @@ _SENSITIVE_KEYS = re.compile(
 _RECORD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 
 
-def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """``text`` with secrets, credentials, emails and phone-like numbers replaced."""
+def redact(text: str, secrets: Iterable[str] = (), keep: frozenset[str] = frozenset()) -> str:
+    """``text`` with secrets, credentials, emails and phone-like numbers replaced.
+
+    A number in ``keep`` (known not to be personal, like the ad account id) stays as it is.
+    """
     for secret in secrets:
         if secret:
             text = text.replace(secret, "***")
@@ -46,13 +51,12 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     text = _AUTH_FIELD.sub(lambda m: f"{m.group(1)}***", text)
     text = _TOKEN_PARAM.sub(lambda m: f"{m.group(1)}=***", text)
     text = _EMAIL.sub("[email]", text)
-    return _DIGIT_RUN.sub(_mask_phone_like, text)
+    return _DIGIT_RUN.sub(lambda match: _mask_phone_like(match.group(0), keep), text)
 
 
-def _mask_phone_like(match: re.Match[str]) -> str:
-    run = match.group(0)
+def _mask_phone_like(run: str, keep: frozenset[str]) -> str:
     digits = sum(c.isdigit() for c in run)
-    if digits < 7 or _DATE.match(run):
+    if digits < 7 or _DATE.match(run) or run in keep:
         return run
     return "[number]"
 
@@ -60,24 +64,25 @@ def _mask_phone_like(match: re.Match[str]) -> str:
 class RedactingFilter(logging.Filter):
     """Rewrites a record in place so that no handler can print what it must not."""
 
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
+    def __init__(self, secrets: Iterable[str] = (), keep: Iterable[str] = ()) -> None:
         super().__init__()
         self._secrets = tuple(s for s in secrets if s)
+        self._keep = frozenset(keep)
 
     def add_secrets(self, secrets: Iterable[str]) -> None:
         """Also replace these values (known once the configuration is loaded)."""
         self._secrets = (*self._secrets, *(s for s in secrets if s))
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.getMessage(), self._secrets)
+        record.msg = redact(record.getMessage(), self._secrets, self._keep)
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = redact(record.exc_text, self._secrets)
+            record.exc_text = redact(record.exc_text, self._secrets, self._keep)
         record.exc_info = None
         if record.stack_info:
-            record.stack_info = redact(record.stack_info, self._secrets)
+            record.stack_info = redact(record.stack_info, self._secrets, self._keep)
         for key in set(vars(record)) - _RECORD_ATTRS:
             setattr(record, key, self._clean(key, getattr(record, key)))
         return True
@@ -86,14 +91,14 @@ class RedactingFilter(logging.Filter):
         if _SENSITIVE_KEYS.match(key):
             return REDACTED
         if isinstance(value, str):
-            return redact(value, self._secrets)
+            return redact(value, self._secrets, self._keep)
         if isinstance(value, bool | int | float) or value is None:
             return value
         if isinstance(value, list | tuple):
             return [self._clean("", item) for item in value]
         if isinstance(value, dict):
             return {str(k): self._clean(str(k), v) for k, v in value.items()}
-        return redact(str(value), self._secrets)
+        return redact(str(value), self._secrets, self._keep)
 
 
 class JsonFormatter(logging.Formatter):
@@ -127,6 +132,7 @@ def configure_logging(
     level: str = "info",
     *,
     secrets: Iterable[str] = (),
+    keep: Iterable[str] = (),
     stream: IO[str] | None = None,
 ) -> RedactingFilter:
     """Send every logger (pinbridge's, uvicorn's, the root) as JSON lines to ``stream``.
@@ -135,7 +141,7 @@ def configure_logging(
     can be added with :meth:`RedactingFilter.add_secrets`.
     """
     handler = logging.StreamHandler(stream or sys.stderr)
-    redactor = RedactingFilter(secrets)
+    redactor = RedactingFilter(secrets, keep)
     handler.addFilter(redactor)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()

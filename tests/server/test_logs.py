@@ -88,3 +88,10 @@ def test_every_record_is_one_json_line_without_secrets(captured: io.StringIO) ->
     assert "ValueError" in str(entries[3]["exc"])
     assert entries[4]["logger"] == "uvicorn.error"
     assert all(str(e["ts"]).endswith("Z") for e in entries)
+
+
+def test_the_configured_ad_account_id_stays_readable_other_numbers_do_not() -> None:
+    line = "delivery for ad account 549755885175 is PAUSED; caller 0611223344"
+    shown = redact(line, keep=frozenset({"549755885175"}))
+    assert "ad account 549755885175 is PAUSED" in shown
+    assert "0611223344" not in shown

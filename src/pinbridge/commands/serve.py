@@ -82,7 +82,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--port must be between 0 and 65535, not {port}")
     # The redaction filter must know the clear values to recognise them in any log line.
     keys = [key.reveal() for key in settings.server.source_keys]
-    configure_logging(args.log_level, secrets=[token.reveal(), *keys])
+    account = settings.pinterest.ad_account_id
+    configure_logging(args.log_level, secrets=[token.reveal(), *keys], keep=[account or ""])
     return asyncio.run(_serve(settings, token, host, port, deliver=not args.no_delivery))
 
 
