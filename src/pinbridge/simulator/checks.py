@@ -26,6 +26,8 @@ __all__ = [
     "check_event",
 ]
 
+# Written out again on purpose, not imported from pinbridge.mapping: the simulator stands in
+# for Pinterest, so a wrong name in the mapper's list must be caught here, not shared.
 EVENT_NAMES = frozenset(
     {
         "add_payment_info",
