@@ -1,0 +1,209 @@
+"""Generate one straight-line Python function per Mapper from its compiled plan.
+
+The plan (the field table with the user's overrides applied) stays the single source of
+truth; this module only writes it out as code, once, in ``Mapper.__init__``: one block per
+node of the node table, one block per field with each source lookup inlined, in plan order.
+That removes the per-field interpretation (loops, tuple unpacking, calls) from the hot path
+while every rule, derivation and check is still the same function the interpreter used.
+
+Every name the code uses is passed in an explicit namespace (no imports, no builtins beyond
+``type``, ``len`` and the JSON types), and every key, label and path from the configuration is
+written with ``repr`` so it can only ever be a string literal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pinbridge.mapping.checks import check_user_data, required_missing, unique
+from pinbridge.mapping.coerce import valid_text
+from pinbridge.mapping.context import CountryLookup, EventContext, Reject, Rule
+from pinbridge.mapping.items import map_items
+from pinbridge.mapping.plan import (
+    EVENT_ID,
+    EVENT_TIME,
+    EVENT_URL,
+    CompiledSource,
+    FieldStep,
+    Plan,
+)
+from pinbridge.mapping.resolve import REJECTED, resolve, warn_notes
+from pinbridge.mapping.results import Invalid, Mapped, MappingResult
+
+__all__ = ["Build", "build_source", "compile_build"]
+
+Build = Callable[[dict[str, object], int, dict[str, object], list[str]], MappingResult]
+"""``build(raw, received_at, event, errors)``: resolve every field of ``raw`` (spec 6)."""
+
+_SECTIONS = ("event", "user", "custom")
+_EMPTY_DICT: dict[str, object] = {}  # stands for "not an object"; never written to
+_NONEMPTY = (
+    "v is not None and (v or (type(v) is not str and type(v) is not list "
+    "and type(v) is not dict)) and (type(v) is not str or not v.isspace())"
+)
+"""``not is_empty(v)`` (paths.is_empty), written out: the test every source value passes."""
+
+
+def build_source(plan: Plan, rules: Mapping[str, Rule]) -> tuple[str, dict[str, Any]]:
+    """The text of the build function for ``plan`` and the namespace it runs in.
+
+    ``rules`` replaces the rule of the fields it names (by target, e.g. ``user_data.ct``).
+    """
+    writer = _Writer(rules)
+    return writer.function(plan), writer.names
+
+
+def compile_build(plan: Plan, rules: Mapping[str, Rule], country: CountryLookup) -> Build:
+    """Compile the build function of ``plan`` (see :func:`build_source`)."""
+    text, names = build_source(plan, rules)
+    builtins = {"type": type, "len": len, "list": list, "dict": dict, "str": str, "tuple": tuple}
+    names |= {"__builtins__": builtins, "_country": country}
+    exec(compile(text, "<pinbridge.mapping generated build>", "exec"), names)  # noqa: S102
+    build: Build = names["build"]
+    return build
+
+
+class _Writer:
+    """Accumulates the lines of the function and the objects they refer to."""
+
+    def __init__(self, rules: Mapping[str, Rule]) -> None:
+        self.rules = rules
+        self.names: dict[str, Any] = {
+            "_EMPTY": _EMPTY_DICT,
+            "_REJECTED": REJECTED,
+            "_Reject": Reject,
+            "_EventContext": EventContext,
+            "_warn_notes": warn_notes,
+            "_valid_text": valid_text,
+            "_required_missing": required_missing,
+            "_check_user_data": check_user_data,
+            "_unique": unique,
+            "_map_items": map_items,
+            "_resolve": resolve,
+            "_Invalid": Invalid,
+            "_Mapped": Mapped,
+        }
+        self.lines: list[str] = []
+
+    def name(self, prefix: str, value: object) -> str:
+        """A namespace name bound to ``value`` (one per distinct object)."""
+        for existing, bound in self.names.items():
+            if bound is value and existing.startswith(prefix):
+                return existing
+        name = f"{prefix}{len(self.names)}"
+        self.names[name] = value
+        return name
+
+    def emit(self, depth: int, *lines: str) -> None:
+        self.lines.extend("    " * depth + line for line in lines)
+
+    def function(self, plan: Plan) -> str:
+        self.emit(0, "def build(raw, received_at, event, errors):")
+        self.emit(1, "n0 = d0 = raw")
+        for slot, (parent, key, index) in enumerate(plan.ops, start=1):
+            self.emit(1, f"n{slot} = {_child(parent, key, index)}")
+            self.emit(1, f"if type(n{slot}) is dict: d{slot} = n{slot}")
+            self.emit(1, "else:")
+            self.emit(2, f"d{slot} = _EMPTY", f"if type(n{slot}) is not list: n{slot} = None")
+        nodes = ", ".join(f"n{slot}" for slot in range(len(plan.ops) + 1))
+        self.emit(1, f"nodes = [{nodes}]", "ctx = _EventContext(raw, nodes, _country)")
+        self.emit(1, "notes = ctx.notes", "warnings = []", "user = {}", "custom = {}")
+        if plan.url_shadow is not None:
+            shadow = self.name("_step", plan.url_shadow)
+            self.emit(1, f"url = _resolve({shadow}, nodes, ctx, [])")
+            self.emit(1, "ctx.url = url if type(url) is str else None")
+        for step in plan.steps:
+            self.step(step)
+        items = self.name("_items", plan.items)
+        self.emit(1, f"_map_items({items}, nodes, ctx, custom, warnings)")
+        self.emit(1, "_check_user_data(user, errors)")
+        self.emit(1, "if errors: return _Invalid(tuple(errors), _unique(warnings))")
+        self.emit(1, "event['user_data'] = user", "if custom: event['custom_data'] = custom")
+        self.emit(1, "return _Mapped(event, _unique(warnings))")
+        return "\n".join(self.lines) + "\n"
+
+    def step(self, step: FieldStep) -> None:
+        """One field: its sources in order, then its fallback, then the assignment."""
+        self.emit(1, f"# {step.label}")
+        rule = self.name("_rule", self.rules.get(step.label, step.rule))
+        target = f"{_SECTIONS[step.section]}[{step.key!r}]"
+        required = step.special in (EVENT_ID, EVENT_TIME)
+        plain = step.derive is None and step.special == 0
+        if plain and len(step.sources) == 1:  # the common case: accept straight into place
+            self.source(1, step, step.sources[0], rule, target)
+            return
+        if required and step.derive is None:
+            self.emit(1, "mark = len(warnings)")
+        self.emit(1, "value = None")
+        for position, source in enumerate(step.sources):
+            depth = 1
+            if position:
+                self.emit(1, "if value is None or value is _REJECTED:")
+                depth = 2
+            self.source(depth, step, source, rule, "value")
+        self.fallback(step, required)
+        self.emit(1, "if value is not None and value is not _REJECTED:")
+        if step.special == EVENT_URL:
+            self.emit(2, "ctx.url = value")
+        self.emit(2, f"{target} = value")
+
+    def source(
+        self, depth: int, step: FieldStep, source: CompiledSource, rule: str, out: str
+    ) -> None:
+        """Look one source up; when not empty, apply the rule and keep or warn."""
+        text, slot, key, index, const = source
+        if slot < 0:
+            self.emit(depth, f"v = {self.name('_const', const)}")
+        else:
+            self.emit(depth, f"v = {_lookup(slot, key, index)}")
+            self.emit(depth, f"if {_NONEMPTY}:")
+            depth += 1
+        label, prefix = repr(step.label), repr(f"{step.label} (from {text}): ")
+        self.emit(depth, f"o = {rule}(v, ctx)")
+        self.emit(depth, f"if notes: _warn_notes({label}, {text!r}, ctx, warnings)")
+        self.emit(depth, "if o is not None:")
+        self.emit(depth + 1, "if type(o) is _Reject:")
+        self.emit(depth + 2, f"warnings.append({prefix} + o.reason)")
+        if out == "value":
+            self.emit(depth + 2, "value = _REJECTED")
+        self.emit(depth + 1, f"else: {out} = o")
+
+    def fallback(self, step: FieldStep, required: bool) -> None:
+        """What to do when no source gave a value: the receive time, a derivation, an error."""
+        branches: list[tuple[str, list[str]]] = []
+        if step.special == EVENT_TIME:
+            branches.append(("value is None", ["value = received_at"]))
+        if step.derive is not None:
+            derive = self.name("_derive", step.derive)
+            text = "if type(value) is str: value = _valid_text(value)"
+            branches.append(("", [f"value = {derive}(ctx)", text]))
+        elif required:
+            missing = f"_required_missing({step.label!r}, value, warnings, mark, errors)"
+            branches.append(("", [missing, "value = None"]))
+        if not branches:
+            return
+        self.emit(1, "if value is None or value is _REJECTED:")
+        if len(branches) == 1 and not branches[0][0]:
+            self.emit(2, *branches[0][1])
+            return
+        for position, (condition, body) in enumerate(branches):
+            self.emit(2, f"{'elif' if position else 'if'} {condition}:" if condition else "else:")
+            self.emit(3, *body)
+
+
+def _child(parent: int, key: str, index: int | None) -> str:
+    """The expression for node ``key``/``index`` of the node in ``parent`` (nodes.fill_nodes)."""
+    if index is None:
+        return f"d{parent}.get({key!r})"
+    return (
+        f"d{parent}.get({key!r}) if type(n{parent}) is not list "
+        f"else (n{parent}[{index}] if {index} < len(n{parent}) else None)"
+    )
+
+
+def _lookup(slot: int, key: str | None, index: int | None) -> str:
+    """The expression for one source (resolve.lookup)."""
+    if key is None:
+        return f"n{slot}"
+    return _child(slot, key, index)

@@ -1,0 +1,67 @@
+"""The build function generated from the compiled plan: straight-line, literal keys only.
+
+Behaviour is covered by every other mapping test (they all run through the generated code);
+these tests show what is generated for a configuration and that configuration text can
+only ever become string literals in it.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from pinbridge.mapping import Mapped, Mapper, MappingOptions
+from pinbridge.mapping.codegen import build_source
+from pinbridge.mapping.plan import compile_plan
+
+
+def _source(fields: dict[str, object]) -> str:
+    text, _ = build_source(compile_plan(MappingOptions(fields=fields)), {})
+    return text
+
+
+def _block(text: str, label: str) -> list[str]:
+    """The lines generated for one field, from its ``# label`` comment to the next one."""
+    lines = text.splitlines()
+    start = lines.index(f"    # {label}")
+    end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("    # "))
+    return lines[start + 1 : end]
+
+
+def test_a_mapped_field_is_one_inlined_lookup_and_one_rule_call() -> None:
+    text = _source({"user_data.client_ip_address": "context.ip", "app_name": False})
+    context = re.search(r"n(\d+) = d0\.get\('context'\)", text)
+    assert context is not None
+    slot = context.group(1)
+    block = _block(text, "user_data.client_ip_address")
+    assert block[0] == f"    v = d{slot}.get('ip')"
+    assert any(re.fullmatch(r"        o = _rule\d+\(v, ctx\)", line) for line in block)
+    assert "            else: user['client_ip_address'] = o" in block
+    assert "user_data.client_ip_address (from context.ip): " in "\n".join(block)
+    assert "    # app_name" not in text  # disabled: nothing generated
+
+
+def test_the_generated_code_has_no_loop_import_or_call_of_a_config_value() -> None:
+    tree = ast.parse(_source({"custom_data.search_string": ["q", "search.term"]}))
+    kinds = {type(node) for node in ast.walk(tree)}
+    assert not kinds & {ast.For, ast.While, ast.Import, ast.ImportFrom, ast.Lambda}
+    called = {
+        node.func.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    }
+    assert all(name.startswith("_") or name in {"type", "len", "tuple"} for name in called)
+
+
+def test_keys_with_quotes_in_the_configuration_are_only_string_literals() -> None:
+    key = "q'\"); import os; ('"
+    mapper = Mapper(MappingOptions(fields={"custom_data.search_string": f"search.{key}"}))
+    event = {
+        "event_name": "search",
+        "search": {key: "matcha"},
+        "context": {"event_id": "e1", "event_timestamp": 1, "device": {"ip": "1.2.3.4"}},
+        "user": {"email": "a@example.org"},
+    }
+    result = mapper.map(event, 1)
+    assert isinstance(result, Mapped)
+    assert result.event["custom_data"] == {"search_string": "matcha"}
