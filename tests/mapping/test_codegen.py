@@ -21,10 +21,10 @@ def _source(fields: dict[str, object]) -> str:
 
 
 def _block(text: str, label: str) -> list[str]:
-    """The lines generated for one field, from its ``# label`` comment to the next one."""
-    lines = text.splitlines()
-    start = lines.index(f"    # {label}")
-    end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("    # "))
+    """The lines generated for one field (stripped), from its ``# label`` comment to the next."""
+    lines = [line.strip() for line in text.splitlines()]
+    start = lines.index(f"# {label}")
+    end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("# "))
     return lines[start + 1 : end]
 
 
@@ -34,11 +34,11 @@ def test_a_mapped_field_is_one_inlined_lookup_and_one_rule_call() -> None:
     assert context is not None
     slot = context.group(1)
     block = _block(text, "user_data.client_ip_address")
-    assert block[0] == f"    v = d{slot}.get('ip')"
-    assert any(re.fullmatch(r"        o = _rule\d+\(v, ctx\)", line) for line in block)
-    assert "            else: user['client_ip_address'] = o" in block
+    assert block[0] == f"v = d{slot}.get('ip')"
+    assert any(re.fullmatch(r"o = _rule\d+\(v, ctx\)", line) for line in block)
+    assert "else: user['client_ip_address'] = o" in block
     assert "user_data.client_ip_address (from context.ip): " in "\n".join(block)
-    assert "    # app_name" not in text  # disabled: nothing generated
+    assert "# app_name" not in text  # disabled: nothing generated
 
 
 def test_the_generated_code_has_no_loop_import_or_call_of_a_config_value() -> None:

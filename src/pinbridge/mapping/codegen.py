@@ -14,8 +14,10 @@ written with ``repr`` so it can only ever be a string literal.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from itertools import groupby
 from typing import Any
 
+from pinbridge.mapping import coerce
 from pinbridge.mapping.checks import check_user_data, required_missing, unique
 from pinbridge.mapping.coerce import valid_text
 from pinbridge.mapping.context import CountryLookup, EventContext, Reject, Rule
@@ -85,6 +87,7 @@ class _Writer:
             "_Mapped": Mapped,
         }
         self.lines: list[str] = []
+        self.base = 0  # extra indentation inside a gate
 
     def name(self, prefix: str, value: object) -> str:
         """A namespace name bound to ``value`` (one per distinct object)."""
@@ -96,7 +99,7 @@ class _Writer:
         return name
 
     def emit(self, depth: int, *lines: str) -> None:
-        self.lines.extend("    " * depth + line for line in lines)
+        self.lines.extend("    " * (depth + self.base) + line for line in lines)
 
     def function(self, plan: Plan) -> str:
         self.emit(0, "def build(raw, received_at, event, errors):")
@@ -113,8 +116,13 @@ class _Writer:
             shadow = self.name("_step", plan.url_shadow)
             self.emit(1, f"url = _resolve({shadow}, nodes, ctx, [])")
             self.emit(1, "ctx.url = url if type(url) is str else None")
-        for step in plan.steps:
-            self.step(step)
+        for gate, run in groupby(plan.steps, key=_gate):
+            if gate >= 0:  # fields that all read below one node: skipped when it is missing
+                self.emit(1, f"if n{gate} is not None:")
+                self.base = 1
+            for step in run:
+                self.step(step)
+            self.base = 0
         items = self.name("_items", plan.items)
         self.emit(1, f"_map_items({items}, nodes, ctx, custom, warnings)")
         self.emit(1, "_check_user_data(user, errors)")
@@ -160,6 +168,11 @@ class _Writer:
             self.emit(depth, f"if {_NONEMPTY}:")
             depth += 1
         label, prefix = repr(step.label), repr(f"{step.label} (from {text}): ")
+        if slot >= 0 and step.rule is coerce.text and step.label not in self.rules:
+            # coerce.text of non-blank ASCII text is the text stripped: skip two calls
+            self.emit(depth, f"if type(v) is str and v.isascii(): {out} = v.strip()")
+            self.emit(depth, "else:")
+            depth += 1
         self.emit(depth, f"o = {rule}(v, ctx)")
         self.emit(depth, f"if notes: _warn_notes({label}, {text!r}, ctx, warnings)")
         self.emit(depth, "if o is not None:")
@@ -190,6 +203,11 @@ class _Writer:
         for position, (condition, body) in enumerate(branches):
             self.emit(2, f"{'elif' if position else 'if'} {condition}:" if condition else "else:")
             self.emit(3, *body)
+
+
+def _gate(step: FieldStep) -> int:
+    """The node a plain field's sources all hang below, else -1 (see plan.FieldStep)."""
+    return step.gate if step.derive is None and step.special == 0 else -1
 
 
 def _child(parent: int, key: str, index: int | None) -> str:
