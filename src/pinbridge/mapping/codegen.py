@@ -21,6 +21,7 @@ from pinbridge.mapping import coerce
 from pinbridge.mapping.checks import check_user_data, required_missing, unique
 from pinbridge.mapping.coerce import valid_text
 from pinbridge.mapping.context import CountryLookup, EventContext, Reject, Rule
+from pinbridge.mapping.hashing import ASCII_DIGESTS
 from pinbridge.mapping.items import map_items
 from pinbridge.mapping.plan import (
     EVENT_ID,
@@ -168,9 +169,9 @@ class _Writer:
             self.emit(depth, f"if {_NONEMPTY}:")
             depth += 1
         label, prefix = repr(step.label), repr(f"{step.label} (from {text}): ")
-        if slot >= 0 and step.rule is coerce.text and step.label not in self.rules:
-            # coerce.text of non-blank ASCII text is the text stripped: skip two calls
-            self.emit(depth, f"if type(v) is str and v.isascii(): {out} = v.strip()")
+        fast = self.ascii_fast(step) if slot >= 0 else None
+        if fast is not None:  # the same result for non-blank ASCII text, without the calls
+            self.emit(depth, f"if type(v) is str and v.isascii(): {out} = {fast}")
             self.emit(depth, "else:")
             depth += 1
         self.emit(depth, f"o = {rule}(v, ctx)")
@@ -181,6 +182,15 @@ class _Writer:
         if out == "value":
             self.emit(depth + 2, "value = _REJECTED")
         self.emit(depth + 1, f"else: {out} = o")
+
+    def ascii_fast(self, step: FieldStep) -> str | None:
+        """An expression equal to ``rule(v, ctx)`` when ``v`` is non-blank ASCII text."""
+        if step.label in self.rules:
+            return None
+        if step.rule is coerce.text:
+            return "v.strip()"
+        digest = ASCII_DIGESTS.get(step.rule)
+        return None if digest is None else f"[{self.name('_digest', digest)}(v)]"
 
     def fallback(self, step: FieldStep, required: bool) -> None:
         """What to do when no source gave a value: the receive time, a derivation, an error."""

@@ -13,11 +13,23 @@ from urllib.parse import unquote, urlsplit
 from pinbridge.mapping.context import EventContext, Reject
 from pinbridge.mapping.paths import walk
 
-__all__ = ["ACTION_SOURCES", "action_source", "click_id_fallback", "derive_action_source"]
+__all__ = [
+    "ACTION_SOURCES",
+    "action_source",
+    "click_id_fallback",
+    "derive_action_source",
+    "percent_decoded",
+]
 
 ACTION_SOURCES = frozenset({"app_android", "app_ios", "offline", "web"})
 _APP_OS = {"android": "app_android", "ios": "app_ios", "ipados": "app_ios", "iphone os": "app_ios"}
 _NOT_ACTION_SOURCE = Reject("not one of app_android, app_ios, offline, web")
+_ASCII_ESCAPES = {
+    f"{high}{low}": chr(int(high + low, 16))
+    for high in "01234567"
+    for low in "0123456789abcdefABCDEF"
+}
+"""``%xx`` escapes of ASCII characters (both cases), as urllib.parse.unquote decodes them."""
 
 _TYPE = (("type", None),)
 _APP = (("context", None), ("app", None))
@@ -81,8 +93,8 @@ def _query_parameter(url: str, name: str) -> str | None:
         return None
     for pair in query.split("&"):
         key, _, value = pair.partition("=")
-        if unquote(key) == name:
-            decoded = unquote(value).strip()
+        if percent_decoded(key) == name:
+            decoded = percent_decoded(value).strip()
             if decoded:
                 return decoded
     return None
@@ -96,9 +108,24 @@ def _cookie(cookies: str, prefix: str) -> str | None:
             end = cookies.find(";", start)
             value = cookies[start + len(prefix) : end if end >= 0 else None].strip().strip('"')
             if "%" in value:
-                value = unquote(value)
+                value = percent_decoded(value)
             value = value.strip()
             if value:
                 return value
         start = cookies.find(prefix, start + 1)
     return None
+
+
+def percent_decoded(text: str) -> str:
+    """urllib.parse.unquote, without its generic machinery when every escape is ASCII."""
+    if "%" not in text:
+        return text
+    head, *rest = text.split("%")
+    parts = [head]
+    for part in rest:
+        char = _ASCII_ESCAPES.get(part[:2])
+        if char is None:  # an invalid or non-ASCII escape: let urllib decide
+            return unquote(text)
+        parts.append(char)
+        parts.append(part[2:])
+    return "".join(parts)

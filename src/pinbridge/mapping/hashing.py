@@ -19,7 +19,7 @@ from pinbridge.mapping.context import EventContext, Reject, Rule
 from pinbridge.mapping.countries import country_code, subdivision_code
 from pinbridge.mapping.phones import phone_digits
 
-__all__ = ["HASHED_RULES", "hashed_rule"]
+__all__ = ["ASCII_DIGESTS", "HASHED_RULES", "hashed_rule"]
 
 Normaliser = Callable[[str, EventContext], "str | Reject"]
 
@@ -198,3 +198,27 @@ HASHED_RULES: dict[str, Rule] = {
     "hashed_maids": hashed_rule(_maid),
 }
 """The rule for each hashed ``user_data`` field, keyed by the field's name."""
+
+
+def _lower_digest(value: str) -> str:
+    text = value.strip()
+    if len(text) == 64 and not text.strip(_HEX):
+        return text.lower()
+    return sha256(text.lower().encode()).hexdigest()
+
+
+def _as_is_digest(value: str) -> str:
+    text = value.strip()
+    if len(text) == 64 and not text.strip(_HEX):
+        return text.lower()
+    return sha256(text.encode()).hexdigest()
+
+
+ASCII_DIGESTS: dict[Rule, Callable[[str], str]] = {
+    HASHED_RULES["em"]: _lower_digest,
+    HASHED_RULES["fn"]: _lower_digest,
+    HASHED_RULES["ln"]: _lower_digest,
+    HASHED_RULES["external_id"]: _as_is_digest,
+}
+"""For rules whose normaliser needs no context: ``rule(v, ctx) == [digest(v)]`` whenever ``v``
+is ASCII text that is not blank (no NFC, nothing can be left empty or fail to encode)."""

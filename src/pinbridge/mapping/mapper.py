@@ -11,6 +11,7 @@ from pinbridge.mapping.codegen import Build, compile_build
 from pinbridge.mapping.coerce import number_text
 from pinbridge.mapping.context import CountryLookup, kind_of
 from pinbridge.mapping.countries import country_code
+from pinbridge.mapping.memo import memoised_rules
 from pinbridge.mapping.options import MappingOptions
 from pinbridge.mapping.plan import CompiledSource, Plan, compile_plan
 from pinbridge.mapping.resolve import lookup
@@ -34,7 +35,8 @@ class Mapper:
         """Validate and compile ``options``; raises ConfigError naming the offending key."""
         self.options = options if options is not None else MappingOptions()
         self._plan: Plan = compile_plan(self.options)
-        self._build: Build = compile_build(self._plan, {}, _country_lookup(self._plan.country))
+        rules = memoised_rules({step.label: step.rule for step in self._plan.steps})
+        self._build: Build = compile_build(self._plan, rules, _country_lookup(self._plan.country))
 
     def map(self, raw: object, received_at: int) -> MappingResult:
         """Map one decoded JSON value; ``received_at`` (Unix seconds) is the fallback time."""
