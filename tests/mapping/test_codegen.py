@@ -41,16 +41,21 @@ def test_a_mapped_field_is_one_inlined_lookup_and_one_rule_call() -> None:
     assert "# app_name" not in text  # disabled: nothing generated
 
 
-def test_the_generated_code_has_no_loop_import_or_call_of_a_config_value() -> None:
+def test_the_generated_code_loops_only_over_items_and_imports_nothing() -> None:
     tree = ast.parse(_source({"custom_data.search_string": ["q", "search.term"]}))
     kinds = {type(node) for node in ast.walk(tree)}
-    assert not kinds & {ast.For, ast.While, ast.Import, ast.ImportFrom, ast.Lambda}
+    assert not kinds & {ast.While, ast.Import, ast.ImportFrom, ast.Lambda}
+    loops = [node for node in ast.walk(tree) if isinstance(node, ast.For)]
+    assert [ast.unparse(loop.iter) for loop in loops] == ["enumerate(items)"]
     called = {
         node.func.id
         for node in ast.walk(tree)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
     }
-    assert all(name.startswith("_") or name in {"type", "len", "tuple"} for name in called)
+    assert all(
+        name.startswith("_") or name in {"type", "len", "tuple", "str", "list", "dict", "enumerate"}
+        for name in called
+    )
 
 
 def test_keys_with_quotes_in_the_configuration_are_only_string_literals() -> None:

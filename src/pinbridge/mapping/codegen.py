@@ -14,6 +14,7 @@ written with ``repr`` so it can only ever be a string literal.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
@@ -29,10 +30,12 @@ from pinbridge.mapping.plan import (
     EVENT_URL,
     CompiledSource,
     FieldStep,
+    ItemsPlan,
     Plan,
 )
 from pinbridge.mapping.resolve import REJECTED, resolve, warn_notes
 from pinbridge.mapping.results import Invalid, Mapped, MappingResult
+from pinbridge.mapping.table import ITEM_TARGET_PREFIX
 
 __all__ = ["Build", "build_source", "compile_build"]
 
@@ -40,6 +43,8 @@ Build = Callable[[dict[str, object], int, dict[str, object], list[str]], Mapping
 """``build(raw, received_at, event, errors)``: resolve every field of ``raw`` (spec 6)."""
 
 _SECTIONS = ("event", "user", "custom")
+_CONTENTS = "custom_data.contents"
+_NOT_A_LIST = "custom_data.contents: items is not a list; no item is forwarded"
 _EMPTY_DICT: dict[str, object] = {}  # stands for "not an object"; never written to
 _NONEMPTY = (
     "v is not None and (v or (type(v) is not str and type(v) is not list "
@@ -60,11 +65,25 @@ def build_source(plan: Plan, rules: Mapping[str, Rule]) -> tuple[str, dict[str, 
 def compile_build(plan: Plan, rules: Mapping[str, Rule], country: CountryLookup) -> Build:
     """Compile the build function of ``plan`` (see :func:`build_source`)."""
     text, names = build_source(plan, rules)
-    builtins = {"type": type, "len": len, "list": list, "dict": dict, "str": str, "tuple": tuple}
+    builtins = {
+        "type": type,
+        **{kind.__name__: kind for kind in (dict, list, str, tuple)},
+        **{function.__name__: function for function in (enumerate, len)},
+    }
     names |= {"__builtins__": builtins, "_country": country}
     exec(compile(text, "<pinbridge.mapping generated build>", "exec"), names)  # noqa: S102
     build: Build = names["build"]
     return build
+
+
+@dataclass(frozen=True, slots=True)
+class _Value:
+    """Code fragments for one value: its label, its warning prefix per source, rule, fast path."""
+
+    label: str
+    prefix: Callable[[str], str]
+    rule: str
+    fast: str | None
 
 
 class _Writer:
@@ -106,10 +125,7 @@ class _Writer:
         self.emit(0, "def build(raw, received_at, event, errors):")
         self.emit(1, "n0 = d0 = raw")
         for slot, (parent, key, index) in enumerate(plan.ops, start=1):
-            self.emit(1, f"n{slot} = {_child(parent, key, index)}")
-            self.emit(1, f"if type(n{slot}) is dict: d{slot} = n{slot}")
-            self.emit(1, "else:")
-            self.emit(2, f"d{slot} = _EMPTY", f"if type(n{slot}) is not list: n{slot} = None")
+            self.node(slot, parent, key, index)
         nodes = ", ".join(f"n{slot}" for slot in range(len(plan.ops) + 1))
         self.emit(1, f"nodes = [{nodes}]", "ctx = _EventContext(raw, nodes, _country)")
         self.emit(1, "notes = ctx.notes", "warnings = []", "user = {}", "custom = {}")
@@ -124,42 +140,104 @@ class _Writer:
             for step in run:
                 self.step(step)
             self.base = 0
-        items = self.name("_items", plan.items)
-        self.emit(1, f"_map_items({items}, nodes, ctx, custom, warnings)")
+        self.items(plan.items, len(plan.ops) + 1)
         self.emit(1, "_check_user_data(user, errors)")
         self.emit(1, "if errors: return _Invalid(tuple(errors), _unique(warnings))")
         self.emit(1, "event['user_data'] = user", "if custom: event['custom_data'] = custom")
         self.emit(1, "return _Mapped(event, _unique(warnings))")
         return "\n".join(self.lines) + "\n"
 
+    def node(self, slot: int, parent: int, key: str, index: int | None) -> None:
+        """Slot ``slot`` of the node table: ``n`` the node (object, array or None), ``d`` the
+        object or an empty one (nodes.fill_nodes)."""
+        self.emit(1, f"n{slot} = {_child(parent, key, index)}")
+        self.emit(1, f"if type(n{slot}) is dict: d{slot} = n{slot}")
+        self.emit(1, "else:")
+        self.emit(2, f"d{slot} = _EMPTY", f"if type(n{slot}) is not list: n{slot} = None")
+
+    def items(self, plan: ItemsPlan, offset: int) -> None:
+        """contents, content_ids and num_items (items.map_items): a loop over the items."""
+        if plan.ids is not None and not plan.shared_ids:  # ids from other sources: rare
+            self.emit(1, f"_map_items({self.name('_items', plan)}, nodes, ctx, custom, warnings)")
+            return
+        self.emit(1, "v = raw.get('items')", "if type(v) is list: items = v", "else:")
+        self.emit(2, "items = ()", f"if {_NONEMPTY}: warnings.append({_NOT_A_LIST!r})")
+        if plan.keys is not None:
+            self.emit(1, "ids = []", "contents = []")
+            self.emit(1, "for position, item in enumerate(items):")
+            self.base += 1  # per-item slots follow the event's (plan.ItemRule)
+            self.emit(1, f"n{offset} = item", f"d{offset} = item if type(item) is dict else _EMPTY")
+            for slot, (parent, key, index) in enumerate(plan.item_ops, start=offset + 1):
+                self.node(slot, parent + offset, key, index)
+            self.emit(1, "entry = {}")
+            for key, (sources, rule, _) in plan.keys:
+                self.emit(1, f"# {_CONTENTS}.X.{key}")
+                value = self.value(ITEM_TARGET_PREFIX + key, rule, key)
+                if self.chain(1, sources, value, f"entry[{key!r}]") == "value":
+                    self.emit(1, "if value is not None and value is not _REJECTED:")
+                    self.emit(2, f"entry[{key!r}] = value")
+            self.emit(1, "if entry:")
+            self.emit(2, "contents.append(entry)", "if 'id' in entry: ids.append(entry['id'])")
+            self.base -= 1
+            self.emit(1, "if contents: custom['contents'] = contents")
+            if plan.ids is not None:
+                self.emit(1, "if ids: custom['content_ids'] = list(dict.fromkeys(ids))")
+        if plan.num_items is not None:
+            gate = plan.num_items.gate
+            if gate >= 0:
+                self.emit(1, f"if n{gate} is not None:")
+                self.base += 1
+            self.step(plan.num_items)
+            self.base = 0
+
     def step(self, step: FieldStep) -> None:
         """One field: its sources in order, then its fallback, then the assignment."""
         self.emit(1, f"# {step.label}")
-        rule = self.name("_rule", self.rules.get(step.label, step.rule))
         target = f"{_SECTIONS[step.section]}[{step.key!r}]"
         required = step.special in (EVENT_ID, EVENT_TIME)
         plain = step.derive is None and step.special == 0
         if plain and len(step.sources) == 1:  # the common case: accept straight into place
-            self.source(1, step, step.sources[0], rule, target)
+            self.chain(1, step.sources, self.value(step.label, step.rule), target)
             return
         if required and step.derive is None:
             self.emit(1, "mark = len(warnings)")
-        self.emit(1, "value = None")
-        for position, source in enumerate(step.sources):
-            depth = 1
-            if position:
-                self.emit(1, "if value is None or value is _REJECTED:")
-                depth = 2
-            self.source(depth, step, source, rule, "value")
+        self.chain(1, step.sources, self.value(step.label, step.rule), "value")
         self.fallback(step, required)
         self.emit(1, "if value is not None and value is not _REJECTED:")
         if step.special == EVENT_URL:
             self.emit(2, "ctx.url = value")
         self.emit(2, f"{target} = value")
 
-    def source(
-        self, depth: int, step: FieldStep, source: CompiledSource, rule: str, out: str
-    ) -> None:
+    def value(self, target: str, rule: Rule, item_key: str | None = None) -> _Value:
+        """How to name, warn about and compute one field (or one per-item ``key``)."""
+        memo = self.rules.get(target)
+        name = self.name("_rule", memo or rule)
+        fast = None if memo is not None else self.ascii_fast(rule)
+        if item_key is None:
+            return _Value(repr(target), lambda text: repr(f"{target} (from {text}): "), name, fast)
+        label = f"({_CONTENTS!r}, position, {item_key!r})"
+        head = repr(_CONTENTS + ".")
+        return _Value(
+            label,
+            lambda text: f"{head} + str(position) + {f'.{item_key} (from {text}): '!r}",
+            name,
+            fast,
+        )
+
+    def chain(
+        self, depth: int, sources: tuple[CompiledSource, ...], value: _Value, out: str
+    ) -> str:
+        """Try ``sources`` in order into ``out``; with several, into ``value`` (returned)."""
+        if out == "value" or len(sources) > 1:
+            self.emit(depth, "value = None")
+            out = "value"
+        for position, source in enumerate(sources):
+            if position:
+                self.emit(depth, "if value is None or value is _REJECTED:")
+            self.source(depth + (1 if position else 0), source, value, out)
+        return out
+
+    def source(self, depth: int, source: CompiledSource, value: _Value, out: str) -> None:
         """Look one source up; when not empty, apply the rule and keep or warn."""
         text, slot, key, index, const = source
         if slot < 0:
@@ -168,28 +246,24 @@ class _Writer:
             self.emit(depth, f"v = {_lookup(slot, key, index)}")
             self.emit(depth, f"if {_NONEMPTY}:")
             depth += 1
-        label, prefix = repr(step.label), repr(f"{step.label} (from {text}): ")
-        fast = self.ascii_fast(step) if slot >= 0 else None
-        if fast is not None:  # the same result for non-blank ASCII text, without the calls
-            self.emit(depth, f"if type(v) is str and v.isascii(): {out} = {fast}")
-            self.emit(depth, "else:")
-            depth += 1
-        self.emit(depth, f"o = {rule}(v, ctx)")
-        self.emit(depth, f"if notes: _warn_notes({label}, {text!r}, ctx, warnings)")
+            if value.fast is not None:  # the same result for non-blank ASCII text, no calls
+                self.emit(depth, f"if type(v) is str and v.isascii(): {out} = {value.fast}")
+                self.emit(depth, "else:")
+                depth += 1
+        self.emit(depth, f"o = {value.rule}(v, ctx)")
+        self.emit(depth, f"if notes: _warn_notes({value.label}, {text!r}, ctx, warnings)")
         self.emit(depth, "if o is not None:")
         self.emit(depth + 1, "if type(o) is _Reject:")
-        self.emit(depth + 2, f"warnings.append({prefix} + o.reason)")
+        self.emit(depth + 2, f"warnings.append({value.prefix(text)} + o.reason)")
         if out == "value":
             self.emit(depth + 2, "value = _REJECTED")
         self.emit(depth + 1, f"else: {out} = o")
 
-    def ascii_fast(self, step: FieldStep) -> str | None:
+    def ascii_fast(self, rule: Rule) -> str | None:
         """An expression equal to ``rule(v, ctx)`` when ``v`` is non-blank ASCII text."""
-        if step.label in self.rules:
-            return None
-        if step.rule is coerce.text:
+        if rule is coerce.text:
             return "v.strip()"
-        digest = ASCII_DIGESTS.get(step.rule)
+        digest = ASCII_DIGESTS.get(rule)
         return None if digest is None else f"[{self.name('_digest', digest)}(v)]"
 
     def fallback(self, step: FieldStep, required: bool) -> None:
