@@ -24,6 +24,7 @@ from pinbridge.mapping.coerce import valid_text
 from pinbridge.mapping.context import CountryLookup, EventContext, Reject, Rule
 from pinbridge.mapping.hashing import ASCII_DIGESTS
 from pinbridge.mapping.items import map_items
+from pinbridge.mapping.nodes import NodeOp
 from pinbridge.mapping.plan import (
     EVENT_ID,
     EVENT_TIME,
@@ -124,8 +125,7 @@ class _Writer:
     def function(self, plan: Plan) -> str:
         self.emit(0, "def build(raw, received_at, event, errors):")
         self.emit(1, "n0 = d0 = raw")
-        for slot, (parent, key, index) in enumerate(plan.ops, start=1):
-            self.node(slot, parent, key, index)
+        self.tree(plan.ops, 0)
         nodes = ", ".join(f"n{slot}" for slot in range(len(plan.ops) + 1))
         self.emit(1, f"nodes = [{nodes}]", "ctx = _EventContext(raw, nodes, _country)")
         self.emit(1, "notes = ctx.notes", "warnings = []", "user = {}", "custom = {}")
@@ -141,11 +141,39 @@ class _Writer:
                 self.step(step)
             self.base = 0
         self.items(plan.items, len(plan.ops) + 1)
-        self.emit(1, "_check_user_data(user, errors)")
+        enough = "'em' in user or 'hashed_maids' in user or 'client_ip_address' in user and "
+        self.emit(1, f"if not ({enough}'client_user_agent' in user):")
+        self.emit(2, "_check_user_data(user, errors)")
         self.emit(1, "if errors: return _Invalid(tuple(errors), _unique(warnings))")
         self.emit(1, "event['user_data'] = user", "if custom: event['custom_data'] = custom")
-        self.emit(1, "return _Mapped(event, _unique(warnings))")
+        self.emit(1, "return _Mapped(event, _unique(warnings) if warnings else ())")
         return "\n".join(self.lines) + "\n"
+
+    def tree(self, ops: tuple[NodeOp, ...], offset: int) -> None:
+        """The node table below slot ``offset``, parents first; below a missing node every
+        descendant is set missing at once instead of being looked up."""
+        children: dict[int, list[int]] = {}
+        for slot, (parent, _, _) in enumerate(ops, start=1):
+            children.setdefault(parent, []).append(slot)
+
+        def below(slot: int) -> list[int]:
+            return [d for c in children.get(slot, []) for d in (c, *below(c))]
+
+        def visit(parent: int) -> None:
+            for slot in children.get(parent, []):
+                _, key, index = ops[slot - 1]
+                self.node(slot + offset, parent + offset, key, index)
+                if slot in children:
+                    self.emit(1, f"if n{slot + offset} is not None:")
+                    self.base += 1
+                    visit(slot)
+                    self.base -= 1
+                    missing = [d + offset for d in below(slot)]
+                    self.emit(1, "else:")
+                    self.emit(2, " = ".join(f"n{d}" for d in missing) + " = None")
+                    self.emit(2, " = ".join(f"d{d}" for d in missing) + " = _EMPTY")
+
+        visit(0)
 
     def node(self, slot: int, parent: int, key: str, index: int | None) -> None:
         """Slot ``slot`` of the node table: ``n`` the node (object, array or None), ``d`` the
@@ -167,8 +195,7 @@ class _Writer:
             self.emit(1, "for position, item in enumerate(items):")
             self.base += 1  # per-item slots follow the event's (plan.ItemRule)
             self.emit(1, f"n{offset} = item", f"d{offset} = item if type(item) is dict else _EMPTY")
-            for slot, (parent, key, index) in enumerate(plan.item_ops, start=offset + 1):
-                self.node(slot, parent + offset, key, index)
+            self.tree(plan.item_ops, offset)
             self.emit(1, "entry = {}")
             for key, (sources, rule, _) in plan.keys:
                 self.emit(1, f"# {_CONTENTS}.X.{key}")
