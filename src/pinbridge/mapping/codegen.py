@@ -1,10 +1,10 @@
 """Generate one straight-line Python function per Mapper from its compiled plan.
 
 The plan (the field table with the user's overrides applied) stays the single source of
-truth; this module only writes it out as code, once, in ``Mapper.__init__``: one block per
-node of the node table, one block per field with each source lookup inlined, in plan order.
-That removes the per-field interpretation (loops, tuple unpacking, calls) from the hot path
-while every rule, derivation and check is still the same function the interpreter used.
+truth; this module only writes it out as code, once, in ``Mapper.__init__``: the node
+table, one block per field with each source lookup inlined (in plan order), then one loop
+over the items. That removes the per-field interpretation (loops, tuple unpacking, calls)
+from the hot path while every rule, derivation and check is still the same function.
 
 Every name the code uses is passed in an explicit namespace (no imports, no builtins beyond
 ``type``, ``len`` and the JSON types), and every key, label and path from the configuration is
