@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
@@ -9,12 +10,27 @@ import psycopg
 from pinbridge.queue import Lease, NewEvent
 from pinbridge.queue.urls import postgres_target, sqlite_path
 
-__all__ = ["ACCOUNT", "OTHER_ACCOUNT", "T0", "dump_tables", "event", "row_ids"]
+__all__ = [
+    "ACCOUNT",
+    "OTHER_ACCOUNT",
+    "T0",
+    "dump_tables",
+    "event",
+    "row_ids",
+    "run_sql",
+    "status_counts",
+]
 
 ACCOUNT = "549755885175"
 OTHER_ACCOUNT = "549755885176"
 T0 = 1_750_000_000.0
-TABLES = ("pinbridge_events", "pinbridge_history", "pinbridge_dedup", "pinbridge_meta")
+TABLES = (
+    "pinbridge_events",
+    "pinbridge_history",
+    "pinbridge_dedup",
+    "pinbridge_counts",
+    "pinbridge_meta",
+)
 
 
 def event(
@@ -48,3 +64,35 @@ def dump_tables(url: str) -> dict[str, list[tuple[Any, ...]]]:
     with psycopg.connect(target.conninfo) as pg:
         pg.execute(f"SET search_path TO {target.schema}")
         return {t: pg.execute(f"SELECT * FROM {t}").fetchall() for t in TABLES}  # type: ignore[arg-type]
+
+
+def run_sql(url: str, statements: Sequence[str]) -> list[list[tuple[Any, ...]]]:
+    """Run ``statements`` on the queue's database in one transaction, outside pinbridge;
+    returns each statement's rows ([] when it returns none)."""
+    results: list[list[tuple[Any, ...]]] = []
+    if url.startswith("sqlite:"):
+        import sqlite3
+
+        conn = sqlite3.connect(sqlite_path(url))
+        try:
+            with conn:
+                for statement in statements:
+                    results.append(conn.execute(statement).fetchall())
+        finally:
+            conn.close()
+        return results
+    target = postgres_target(url)
+    with psycopg.connect(target.conninfo) as pg:
+        pg.execute(f"SET search_path TO {target.schema}")  # type: ignore[arg-type]
+        for statement in statements:
+            cursor = pg.execute(statement)  # type: ignore[arg-type]
+            results.append(cursor.fetchall() if cursor.description else [])
+    return results
+
+
+def status_counts(url: str) -> dict[str, int]:
+    """Entries per status counted from the events table itself (every status present)."""
+    [rows] = run_sql(url, ["SELECT status, COUNT(*) FROM pinbridge_events GROUP BY status"])
+    found = {str(status): int(n) for status, n in rows}
+    statuses = ("queued", "retrying", "paused", "delivered", "failed", "expired")
+    return {status: found.get(status, 0) for status in statuses}

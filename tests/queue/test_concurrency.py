@@ -15,7 +15,7 @@ import pytest
 
 from pinbridge.queue import Delivered, Queue
 from tests.queue.conftest import OpenQueue
-from tests.queue.support import ACCOUNT, OTHER_ACCOUNT, event
+from tests.queue.support import ACCOUNT, OTHER_ACCOUNT, event, status_counts
 from tests.support.shared import REPO_ROOT
 
 ACCOUNTS = (ACCOUNT, OTHER_ACCOUNT, "549755885177")
@@ -50,14 +50,17 @@ def report(process: subprocess.Popen[str]) -> dict[str, Any]:
     return result
 
 
-def assert_all_delivered_once(queue: Queue, leased: list[int], total: int) -> None:
+def assert_all_delivered_once(queue: Queue, url: str, leased: list[int], total: int) -> None:
     assert len(leased) == len(set(leased)), "an event was leased by two live leases"
     assert len(leased) == total
     assert queue.depth() == 0
     assert queue.counts()["delivered"] == total
+    assert queue.counts() == status_counts(url), "the counters drifted from the table"
 
 
-def test_threads_share_the_work_and_lease_each_event_once(open_q: OpenQueue) -> None:
+def test_threads_share_the_work_and_lease_each_event_once(
+    queue_url: str, open_q: OpenQueue
+) -> None:
     queue = open_q()
     enqueue_many(queue, "early", 300)
     leased: list[list[int]] = []
@@ -99,7 +102,7 @@ def test_threads_share_the_work_and_lease_each_event_once(open_q: OpenQueue) -> 
     for thread in threads:
         thread.join(timeout=PROCESS_TIMEOUT)
     assert not failures, failures
-    assert_all_delivered_once(queue, [r for mine in leased for r in mine], 600)
+    assert_all_delivered_once(queue, queue_url, [r for mine in leased for r in mine], 600)
 
 
 @pytest.mark.slow
@@ -110,7 +113,7 @@ def test_processes_share_the_work_and_lease_each_event_once(
     enqueue_many(queue, "e", 600)
     workers = [spawn(queue_url, "work", LONG_LEASE) for _ in range(3)]
     leased = [row for worker in workers for row in report(worker)["leased"]]
-    assert_all_delivered_once(queue, leased, 600)
+    assert_all_delivered_once(queue, queue_url, leased, 600)
 
 
 @pytest.mark.slow
@@ -129,7 +132,7 @@ def test_a_killed_leaseholders_events_go_to_the_others_after_expiry(
     workers = [spawn(queue_url, "work", LONG_LEASE) for _ in range(2)]
     leased = [row for worker in workers for row in report(worker)["leased"]]
     assert set(held) <= set(leased)
-    assert_all_delivered_once(queue, leased, 300)
+    assert_all_delivered_once(queue, queue_url, leased, 300)
 
 
 @pytest.mark.slow
@@ -146,3 +149,4 @@ def test_events_acknowledged_before_a_kill_survive_it(queue_url: str, open_q: Op
     missing = [i for i in acknowledged if [h.status for h in queue.history(i)] != ["queued"]]
     assert missing == []
     assert queue.depth() >= len(acknowledged)
+    assert queue.counts() == status_counts(queue_url)

@@ -167,8 +167,8 @@ def test_tables_live_in_the_named_schema(pg_schema_url: str, postgres_dsn: str) 
             (schema,),
         ).fetchall()
     assert [t[0] for t in tables] == [
+        "pinbridge_counts",
         "pinbridge_dedup",
-        "pinbridge_depth",
         "pinbridge_events",
         "pinbridge_history",
         "pinbridge_meta",

@@ -9,7 +9,6 @@ claimed with ``ON CONFLICT``, so two nodes never both accept the same event.
 from __future__ import annotations
 
 import math
-import random
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -19,6 +18,7 @@ from psycopg.errors import TransactionRollback
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from pinbridge.config import QueueSettings
+from pinbridge.queue import counters
 from pinbridge.queue import postgres_sql as q
 from pinbridge.queue.records import (
     DeadLetter,
@@ -31,7 +31,6 @@ from pinbridge.queue.records import (
     QueueUnavailable,
 )
 from pinbridge.queue.rules import (
-    ALL_STATUSES,
     change_for,
     check_lease_args,
     check_outcomes,
@@ -42,7 +41,7 @@ from pinbridge.queue.rules import (
     new_token,
     retention_cutoff,
 )
-from pinbridge.queue.schema import DEPTH_SLOTS, SCHEMA_VERSION, schema_statements
+from pinbridge.queue.schema import SCHEMA_VERSION, schema_statements, upgrade
 from pinbridge.queue.urls import PostgresTarget
 
 __all__ = ["PostgresQueue"]
@@ -113,14 +112,20 @@ class PostgresQueue:
                 row = conn.execute(
                     "SELECT value FROM pinbridge_meta WHERE key = 'schema_version'"
                 ).fetchone()
+                version = int(row[0]) if row is not None else SCHEMA_VERSION
+                if version < SCHEMA_VERSION:
+                    # Nodes of the older version keep writing until they are stopped: hold
+                    # them off while counting so the counters start exact.
+                    conn.execute("LOCK TABLE pinbridge_events IN SHARE MODE")
+                    upgrade(conn.execute, version, "%s")
         except psycopg.Error as exc:
             raise QueueUnavailable(
                 f"cannot open queue {self._target.display}: {_cause(exc)}"
             ) from None
-        if row is not None and int(row[0]) > SCHEMA_VERSION:
+        if version > SCHEMA_VERSION:
             raise QueueUnavailable(
                 f"queue {self._target.display} was created by a newer pinbridge (schema "
-                f"{row[0]}, this one knows {SCHEMA_VERSION}); upgrade pinbridge"
+                f"{version}, this one knows {SCHEMA_VERSION}); upgrade pinbridge"
             )
 
     def _run(self, work: Callable[[_Connection], _T]) -> _T:
@@ -156,7 +161,7 @@ class PostgresQueue:
         max_depth = self._settings.max_depth
 
         def work(conn: _Connection) -> set[int]:
-            rows = conn.execute(q.ENQUEUE, {**params, "slot": random.randrange(DEPTH_SLOTS)})
+            rows = conn.execute(q.ENQUEUE, {**params, "slot": counters.random_slot()})
             stored: set[int] = set()
             depth = 0
             for position, depth_before in rows:
@@ -252,8 +257,9 @@ class PostgresQueue:
         }
 
         def work(conn: _Connection) -> None:
-            row = conn.execute(q.COMPLETE, params).fetchone()
-            _add_depth(conn, -int(row[0]) if row else 0)
+            before = dict(conn.execute(q.LEASED_STATUSES, params).fetchall())
+            changed = conn.execute(q.COMPLETE, params).fetchall()
+            _add_counts(conn, counters.moved((str(before[i]), str(new)) for i, new in changed))
 
         self._run(work)
 
@@ -267,7 +273,7 @@ class PostgresQueue:
         def work(conn: _Connection) -> int:
             row = conn.execute(q.REPLAY, params).fetchone()
             count = int(row[0]) if row else 0
-            _add_depth(conn, count)
+            _add_counts(conn, {"failed": -count, "queued": count})
             return count
 
         return self._run(work)
@@ -279,8 +285,9 @@ class PostgresQueue:
         }
 
         def chunk(conn: _Connection) -> int:
-            row = conn.execute(q.PURGE_CHUNK, params).fetchone()
-            return int(row[0]) if row else 0
+            gone = {str(status): int(n) for status, n in conn.execute(q.PURGE_CHUNK, params)}
+            _add_counts(conn, {status: -n for status, n in gone.items()})
+            return sum(gone.values())
 
         total = 0
         while True:
@@ -306,9 +313,7 @@ class PostgresQueue:
         return self._run(_depth)
 
     def counts(self) -> dict[str, int]:
-        rows = self._run(lambda conn: conn.execute(q.COUNTS).fetchall())
-        found = {str(status): int(count) for status, count in rows}
-        return {status: found.get(status, 0) for status in ALL_STATUSES}
+        return self._run(lambda conn: counters.counts_from_row(conn.execute(q.COUNTS).fetchone()))
 
     def ping(self) -> None:
         self._run(lambda conn: conn.execute("SELECT 1 FROM pinbridge_meta LIMIT 1").fetchall())
@@ -322,12 +327,12 @@ def _depth(conn: _Connection) -> int:
     return int(row[0]) if row else 0
 
 
-def _add_depth(conn: _Connection, delta: int) -> None:
-    if delta:
-        conn.execute(
-            "UPDATE pinbridge_depth SET pending = pending + %s WHERE slot = %s",
-            (delta, random.randrange(DEPTH_SLOTS)),
-        )
+def _add_counts(conn: _Connection, deltas: Mapping[str, int]) -> None:
+    """Add the transaction's net change per status, last, after its rows are locked (so
+    counter locks never come between row locks)."""
+    statement = counters.add_statement(deltas, "%s")
+    if statement is not None:
+        conn.execute(statement[0], statement[1])
 
 
 def _cause(exc: BaseException) -> str:

@@ -6,6 +6,8 @@ Bulk work passes arrays (``unnest``) so that one round trip handles a whole batc
 
 from __future__ import annotations
 
+from pinbridge.queue import counters
+
 __all__ = [
     "COMPLETE",
     "COUNTS",
@@ -18,6 +20,7 @@ __all__ = [
     "HISTORY",
     "LEASE",
     "LEASE_CANDIDATES",
+    "LEASED_STATUSES",
     "PURGE_CHUNK",
     "PURGE_DEDUP",
     "REPLAY",
@@ -55,14 +58,15 @@ WITH incoming AS (
     INSERT INTO pinbridge_history (row_id, event_id, status, at, attempts)
     SELECT id, event_id, 'queued', %(now)s, 0 FROM stored ORDER BY id
 ), counted AS (
-    UPDATE pinbridge_depth SET pending = pending + (SELECT COUNT(*) FROM claimed)
+    UPDATE pinbridge_counts SET queued = queued + (SELECT COUNT(*) FROM claimed)
     WHERE slot = %(slot)s AND EXISTS (SELECT 1 FROM claimed)
 )
-SELECT i.ord, (SELECT COALESCE(SUM(pending), 0)::bigint FROM pinbridge_depth)
+SELECT i.ord, (SELECT COALESCE(SUM(queued + retrying + paused), 0)::bigint
+               FROM pinbridge_counts)
 FROM incoming i JOIN claimed c ON c.row_id = i.row_id
 """
 
-DEPTH = "SELECT COALESCE(SUM(pending), 0)::bigint FROM pinbridge_depth"
+DEPTH = counters.DEPTH
 
 HEAD = """
 SELECT ad_account_id, available_at FROM pinbridge_events
@@ -104,6 +108,14 @@ WHERE id = ANY(%(ids)s::bigint[]) AND lease_token = %(token)s
 RETURNING id
 """
 
+# The statuses of the lease's rows before COMPLETE (for the counters). No lock needed:
+# only the holder of the token changes the status of a row that bears it, and the counters
+# take only the rows COMPLETE returns (still bearing the token when it ran).
+LEASED_STATUSES = """
+SELECT id, status FROM pinbridge_events
+WHERE id = ANY(%(ids)s::bigint[]) AND lease_token = %(token)s
+"""
+
 # Rows whose lease_token no longer matches were re-leased by another worker: untouched.
 COMPLETE = """
 WITH changed AS (
@@ -132,7 +144,7 @@ WITH changed AS (
     UPDATE pinbridge_events SET lease_token = NULL, available_at = next_attempt_at
     WHERE id = ANY(%(rest)s::bigint[]) AND lease_token = %(token)s
 )
-SELECT COUNT(*) FILTER (WHERE status IN ('delivered', 'failed', 'expired')) FROM changed
+SELECT id, status FROM changed
 """
 
 # A replayed entry takes its dedup key back only when no other entry holds it.
@@ -167,11 +179,11 @@ WITH gone AS (
         WHERE status IN ('delivered', 'failed', 'expired') AND updated_at < %(cutoff)s
         LIMIT %(limit)s
     ) AND status IN ('delivered', 'failed', 'expired') AND updated_at < %(cutoff)s
-    RETURNING id
+    RETURNING id, status
 ), history AS (
     DELETE FROM pinbridge_history WHERE row_id IN (SELECT id FROM gone)
 )
-SELECT COUNT(*) FROM gone
+SELECT status, COUNT(*) FROM gone GROUP BY status
 """
 
 PURGE_DEDUP = "DELETE FROM pinbridge_dedup WHERE expires_at <= %(now)s"
@@ -188,4 +200,4 @@ FROM pinbridge_events WHERE status = 'failed'
 ORDER BY id LIMIT %(limit)s OFFSET %(offset)s
 """
 
-COUNTS = "SELECT status, COUNT(*) FROM pinbridge_events GROUP BY status"
+COUNTS = counters.COUNTS

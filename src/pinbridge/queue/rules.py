@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from pinbridge.queue.records import (
-    FINAL_STATUSES,
-    PENDING_STATUSES,
     Delivered,
     EventStatus,
     Expired,
@@ -27,7 +25,6 @@ from pinbridge.queue.records import (
 )
 
 __all__ = [
-    "ALL_STATUSES",
     "Change",
     "DedupKey",
     "change_for",
@@ -41,8 +38,6 @@ __all__ = [
     "retention_cutoff",
 ]
 
-ALL_STATUSES: tuple[EventStatus, ...] = (*PENDING_STATUSES, *FINAL_STATUSES)
-
 DedupKey = tuple[str, str, str]
 """(ad_account_id, event_id, event_name): what makes two events the same event."""
 
@@ -55,11 +50,6 @@ class Change:
     attempts_delta: int
     next_attempt_at: float | None
     message: str | None
-
-    @property
-    def final(self) -> bool:
-        """True when the row leaves the pending set (and the depth count)."""
-        return self.status in ("delivered", "failed", "expired")
 
     @property
     def releases_key(self) -> bool:

@@ -6,18 +6,24 @@
 - ``pinbridge_history``: one row per status change, for the delivery log.
 - ``pinbridge_dedup``: one row per (account, event_id, event_name) that blocks a new entry
   until ``expires_at``; its primary key makes dedup race-free across nodes.
-- ``pinbridge_depth``: the pending count, spread over a few rows so concurrent writers on
-  several nodes rarely wait for each other; ``depth()`` is the sum (cheap).
-- ``pinbridge_meta``: the schema version.
+- ``pinbridge_counts``: entries per status, spread over a few rows so concurrent writers on
+  several nodes rarely wait for each other; ``counts()`` and ``depth()`` are sums (cheap).
+  See :mod:`pinbridge.queue.counters`.
+- ``pinbridge_meta``: the schema version. Version 1 kept only a pending count
+  (``pinbridge_depth``); :func:`upgrade` turns such a queue into version 2 on open.
 """
 
 from __future__ import annotations
 
-__all__ = ["DEPTH_SLOTS", "FINAL", "PENDING", "SCHEMA_VERSION", "schema_statements"]
+from collections.abc import Callable
+from typing import Any
 
-SCHEMA_VERSION = 1
-DEPTH_SLOTS = 16
-"""Rows of ``pinbridge_depth``; each write adds its delta to a random one of them."""
+from pinbridge.queue import counters
+
+__all__ = ["FINAL", "PENDING", "SCHEMA_VERSION", "schema_statements", "upgrade"]
+
+SCHEMA_VERSION = 2
+"""Written as a literal in ``_VERSION_ROW`` and ``upgrade``: change all three together."""
 PENDING = "status IN ('queued', 'retrying', 'paused')"
 """SQL predicate of pending rows; queries repeat it verbatim so partial indexes apply."""
 FINAL = "status IN ('delivered', 'failed', 'expired')"
@@ -74,23 +80,14 @@ CREATE TABLE IF NOT EXISTS pinbridge_dedup (
     PRIMARY KEY (ad_account_id, event_id, event_name)
 );
 CREATE INDEX IF NOT EXISTS pinbridge_dedup_expires ON pinbridge_dedup (expires_at);
-CREATE TABLE IF NOT EXISTS pinbridge_depth (
-    slot INTEGER PRIMARY KEY,
-    pending BIGINT NOT NULL
-);
 CREATE TABLE IF NOT EXISTS pinbridge_meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 )
 """
 
-_DEPTH_ROWS = (
-    "INSERT INTO pinbridge_depth (slot, pending) VALUES (0, 0), (1, 0), (2, 0), (3, 0), "
-    "(4, 0), (5, 0), (6, 0), (7, 0), (8, 0), (9, 0), (10, 0), (11, 0), (12, 0), (13, 0), "
-    "(14, 0), (15, 0) ON CONFLICT DO NOTHING"
-)
 _VERSION_ROW = (
-    "INSERT INTO pinbridge_meta (key, value) VALUES ('schema_version', '1') ON CONFLICT DO NOTHING"
+    "INSERT INTO pinbridge_meta (key, value) VALUES ('schema_version', '2') ON CONFLICT DO NOTHING"
 )
 
 
@@ -99,6 +96,27 @@ def schema_statements(dialect: str) -> list[str]:
     types = _TYPES[dialect]
     ddl = _TABLES.format(pending=PENDING, final=FINAL, **types)
     statements = [part.strip() for part in ddl.split(";") if part.strip()]
-    statements.append(_DEPTH_ROWS)
+    statements.extend(counters.table_statements())
     statements.append(_VERSION_ROW)
     return statements
+
+
+def upgrade(execute: Callable[..., Any], version: int, mark: str) -> None:
+    """Bring a queue at schema ``version`` up to ``SCHEMA_VERSION``, inside the caller's
+    schema transaction (which must keep other writers out while it counts).
+
+    ``execute(sql, params)`` is the driver's ``execute`` (returning a cursor); ``mark`` its
+    placeholder. Version 1 -> 2: initialise the status counters from one full count and
+    drop the pending counter they replace.
+    """
+    if version >= SCHEMA_VERSION:
+        return
+    found = {str(status): int(n) for status, n in execute(counters.UPGRADE_GROUP_BY, ())}
+    execute(counters.reset_statement(), ())
+    add = counters.add_statement(
+        {status: found.get(status, 0) for status in counters.STATUSES}, mark
+    )
+    if add is not None:
+        execute(*add)
+    execute("DROP TABLE IF EXISTS pinbridge_depth", ())
+    execute("UPDATE pinbridge_meta SET value = '2' WHERE key = 'schema_version'", ())

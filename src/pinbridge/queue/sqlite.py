@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from pinbridge.config import QueueSettings
+from pinbridge.queue import counters
 from pinbridge.queue import sqlite_rows as sql_rows
 from pinbridge.queue.records import (
     DeadLetter,
@@ -27,7 +29,6 @@ from pinbridge.queue.records import (
     QueueUnavailable,
 )
 from pinbridge.queue.rules import (
-    ALL_STATUSES,
     change_for,
     check_lease_args,
     check_outcomes,
@@ -38,7 +39,7 @@ from pinbridge.queue.rules import (
     new_token,
     retention_cutoff,
 )
-from pinbridge.queue.schema import SCHEMA_VERSION, schema_statements
+from pinbridge.queue.schema import SCHEMA_VERSION, schema_statements, upgrade
 
 __all__ = ["SqliteQueue"]
 
@@ -127,14 +128,18 @@ class SqliteQueue:
             conn.execute("BEGIN IMMEDIATE")
             for statement in schema_statements("sqlite"):
                 conn.execute(statement)
-            version = conn.execute(
-                "SELECT value FROM pinbridge_meta WHERE key = 'schema_version'"
-            ).fetchone()[0]
+            version = int(
+                conn.execute(
+                    "SELECT value FROM pinbridge_meta WHERE key = 'schema_version'"
+                ).fetchone()[0]
+            )
+            if version <= SCHEMA_VERSION:
+                upgrade(conn.execute, version, "?")
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             conn.close()
             raise QueueUnavailable(self._open_error(str(exc))) from None
-        if int(version) > SCHEMA_VERSION:
+        if version > SCHEMA_VERSION:
             conn.close()
             raise QueueUnavailable(
                 f"queue {self._display} was created by a newer pinbridge (schema "
@@ -160,7 +165,7 @@ class SqliteQueue:
                 raise QueueFull(full_message(depth, len(fresh), self._settings.max_depth))
             for i in fresh:
                 sql_rows.insert(conn, events[i], now, expires_at)
-            sql_rows.add_depth(conn, len(fresh))
+            sql_rows.add_counts(conn, {"queued": len(fresh)})
         stored = set(fresh)
         return [
             EnqueueResult(event.event_id, "queued" if i in stored else "duplicate")
@@ -227,7 +232,14 @@ class SqliteQueue:
         check_outcomes(lease, outcomes)
         ids = [event.row_id for event in lease.events]
         with self._write() as conn:
-            finals = 0
+            before = dict(
+                conn.execute(
+                    "SELECT id, status FROM pinbridge_events "
+                    "WHERE id IN (SELECT value FROM json_each(?)) AND lease_token = ?",
+                    (json.dumps(list(outcomes)), lease.token),
+                ).fetchall()
+            )
+            moves: list[tuple[str, str]] = []
             for row_id, outcome in outcomes.items():
                 change = change_for(outcome)
                 row = conn.execute(
@@ -259,13 +271,13 @@ class SqliteQueue:
                         "AND event_name = ? AND row_id = ?",
                         (row[2], row[0], row[3], row_id),
                     )
-                finals += change.final
+                moves.append((before[row_id], change.status))
             conn.execute(
                 "UPDATE pinbridge_events SET lease_token = NULL, available_at = next_attempt_at "
                 "WHERE id IN (SELECT value FROM json_each(?)) AND lease_token = ?",
                 (json.dumps(ids), lease.token),
             )
-            sql_rows.add_depth(conn, -finals)
+            sql_rows.add_counts(conn, counters.moved(moves))
 
     def replay(self, row_ids: Sequence[int] | None, now: float) -> int:
         chosen = None if row_ids is None else json.dumps([int(i) for i in row_ids])
@@ -284,7 +296,7 @@ class SqliteQueue:
                     conn, row_id, event_id, status="replayed", at=now, attempts=0, message=None
                 )
                 sql_rows.claim_key(conn, (account, event_id, name), row_id, now, expires_at)
-            sql_rows.add_depth(conn, len(rows))
+            sql_rows.add_counts(conn, {"failed": -len(rows), "queued": len(rows)})
         return len(rows)
 
     def purge(self, now: float) -> int:
@@ -292,15 +304,13 @@ class SqliteQueue:
         total = 0
         while True:
             with self._write() as conn:
-                ids = [
-                    row[0]
-                    for row in conn.execute(
-                        "SELECT id FROM pinbridge_events "
-                        "WHERE status IN ('delivered', 'failed', 'expired') "
-                        "AND updated_at < ? LIMIT ?",
-                        (cutoff, _PURGE_CHUNK),
-                    )
-                ]
+                rows = conn.execute(
+                    "SELECT id, status FROM pinbridge_events "
+                    "WHERE status IN ('delivered', 'failed', 'expired') "
+                    "AND updated_at < ? LIMIT ?",
+                    (cutoff, _PURGE_CHUNK),
+                ).fetchall()
+                ids = [row[0] for row in rows]
                 batch = json.dumps(ids)
                 conn.execute(
                     "DELETE FROM pinbridge_history "
@@ -311,6 +321,8 @@ class SqliteQueue:
                     "DELETE FROM pinbridge_events WHERE id IN (SELECT value FROM json_each(?))",
                     (batch,),
                 )
+                gone = Counter(str(row[1]) for row in rows)
+                sql_rows.add_counts(conn, {status: -n for status, n in gone.items()})
                 if len(ids) < _PURGE_CHUNK:
                     conn.execute("DELETE FROM pinbridge_dedup WHERE expires_at <= ?", (now,))
             total += len(ids)
@@ -345,11 +357,7 @@ class SqliteQueue:
 
     def counts(self) -> dict[str, int]:
         with self._connection() as conn:
-            rows = conn.execute(
-                "SELECT status, COUNT(*) FROM pinbridge_events GROUP BY status"
-            ).fetchall()
-        found = {str(status): int(count) for status, count in rows}
-        return {status: found.get(status, 0) for status in ALL_STATUSES}
+            return sql_rows.counts(conn)
 
     def ping(self) -> None:
         with self._connection() as conn:

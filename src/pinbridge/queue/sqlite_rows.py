@@ -5,16 +5,17 @@ verbatim so that SQLite uses them.
 
 from __future__ import annotations
 
-import random
 import sqlite3
+from collections.abc import Mapping
 
+from pinbridge.queue import counters
 from pinbridge.queue.records import NewEvent
-from pinbridge.queue.schema import DEPTH_SLOTS
 
 __all__ = [
-    "add_depth",
+    "add_counts",
     "blocked",
     "claim_key",
+    "counts",
     "depth",
     "full_account",
     "head",
@@ -114,14 +115,17 @@ def log(
 
 
 def depth(conn: sqlite3.Connection) -> int:
-    """Pending entries: the sum of the counter rows."""
-    return int(conn.execute("SELECT COALESCE(SUM(pending), 0) FROM pinbridge_depth").fetchone()[0])
+    """Pending entries: a sum over the counter rows."""
+    return int(conn.execute(counters.DEPTH).fetchone()[0])
 
 
-def add_depth(conn: sqlite3.Connection, delta: int) -> None:
-    """Add ``delta`` to one counter row (any row: only the sum matters)."""
-    if delta:
-        conn.execute(
-            "UPDATE pinbridge_depth SET pending = pending + ? WHERE slot = ?",
-            (delta, random.randrange(DEPTH_SLOTS)),
-        )
+def counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """Entries per status: sums over the counter rows."""
+    return counters.counts_from_row(conn.execute(counters.COUNTS).fetchone())
+
+
+def add_counts(conn: sqlite3.Connection, deltas: Mapping[str, int]) -> None:
+    """Add the net change per status of this transaction to the counters."""
+    statement = counters.add_statement(deltas, "?")
+    if statement is not None:
+        conn.execute(statement[0], statement[1])
