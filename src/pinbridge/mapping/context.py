@@ -58,6 +58,7 @@ Rule = Callable[[object, EventContext], object]
 
 
 _KINDS: dict[type, str] = {
+    type(None): "null",
     bool: "a boolean",
     int: "a number",
     float: "a number",

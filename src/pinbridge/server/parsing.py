@@ -13,6 +13,8 @@ from typing import Any
 
 import orjson
 
+from pinbridge.mapping.context import kind_of
+
 __all__ = ["BadBody", "IncomingEvent", "parse_batch", "parse_ndjson", "parse_single"]
 
 
@@ -35,7 +37,7 @@ def parse_single(body: bytes) -> IncomingEvent:
     value = _loads(body, "the request body")
     if not isinstance(value, dict):
         raise BadBody(
-            f"the request body must be one event as a JSON object, not {_kind(value)}; "
+            f"the request body must be one event as a JSON object, not {kind_of(value)}; "
             "send several events to POST /events/batch"
         )
     if set(value) == {"batch"} and isinstance(value["batch"], list):
@@ -58,7 +60,7 @@ def parse_batch(body: bytes) -> list[IncomingEvent]:
     events: list[IncomingEvent] = []
     for index, item in enumerate(value["batch"]):
         if not isinstance(item, dict):
-            raise BadBody(f"batch[{index}] must be an event (a JSON object), not {_kind(item)}")
+            raise BadBody(f"batch[{index}] must be an event (a JSON object), not {kind_of(item)}")
         events.append(IncomingEvent(item, len(orjson.dumps(item))))
     return events
 
@@ -71,7 +73,7 @@ def parse_ndjson(body: bytes) -> list[IncomingEvent]:
             continue
         value = _loads(line, f"line {number}", one_line=True)
         if not isinstance(value, dict):
-            raise BadBody(f"line {number} must be an event (a JSON object), not {_kind(value)}")
+            raise BadBody(f"line {number} must be an event (a JSON object), not {kind_of(value)}")
         events.append(IncomingEvent(value, len(line.rstrip(b"\r"))))
     if not events:
         raise BadBody("the request body has no events; send one JSON object per line")
@@ -85,16 +87,3 @@ def _loads(data: bytes, where: str, *, one_line: bool = False) -> Any:
         # orjson's messages name the problem and the position, never the text.
         position = f"column {exc.colno}" if one_line else f"line {exc.lineno}, column {exc.colno}"
         raise BadBody(f"{where} is not valid JSON: {exc.msg} at {position}") from None
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "null"
-    return {
-        bool: "a boolean",
-        int: "a number",
-        float: "a number",
-        str: "a string",
-        list: "a list",
-        dict: "an object",
-    }.get(type(value), type(value).__name__)
