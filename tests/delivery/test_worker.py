@@ -333,6 +333,45 @@ def test_a_send_slower_than_the_lease_is_not_sent_twice(
     assert accepted(simulator) == Counter(ids)
 
 
+def test_a_row_lost_to_another_worker_mid_send_does_not_cost_the_rest_their_outcomes(
+    tmp_path: Path,
+    simulator: SimulatorProcess,
+    queue_factory: Callable[[Settings], Queue],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = make_settings(tmp_path, lease_seconds=0.3, workers=1)
+    queue = queue_factory(settings)
+    ids = [f"kept-{n}" for n in range(5)]
+    enqueue(queue, ids)
+    stolen: list[str] = []
+
+    class StealsOneRowWhileSending:
+        """After the first send, another node takes one row (its lease seen as expired)."""
+
+        def __init__(self, client: PinterestClient) -> None:
+            self._client = client
+
+        async def send(self, account: str, events: Sequence[bytes]) -> list[EventOutcome]:
+            results = await self._client.send(account, events)
+            if not stolen:
+                thief = queue.lease(
+                    time.time() + 1000, max_events=1, max_bytes=1 << 20, lease_seconds=1000
+                )
+                assert thief is not None
+                stolen.append(thief.events[0].event_id)
+                await asyncio.sleep(0.3)  # the heartbeat extends what is left of the lease
+            return results
+
+    harness = Harness(settings, queue, simulator, wrap=StealsOneRowWhileSending)
+    with caplog.at_level(logging.WARNING, logger="pinbridge.delivery"):
+        harness.drive(lambda: harness.counts().get("delivered", 0) == 4)
+
+    assert accepted(simulator) == Counter(ids)  # each sent once: no outcome was lost
+    assert harness.counts() == {"delivered": 4, "queued": 1}  # the stolen row is the thief's
+    assert [e.status for e in queue.history(stolen[0])] == ["queued"]
+    assert "queue error" not in caplog.text
+
+
 def test_while_an_account_is_paused_new_events_wait_without_being_sent(
     tmp_path: Path, simulator: SimulatorProcess, queue_factory: Callable[[Settings], Queue]
 ) -> None:

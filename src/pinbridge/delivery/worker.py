@@ -151,7 +151,7 @@ class DeliveryService:
                 outcomes[event.row_id] = Paused(pause.until, pause.reason)
             to_send = []
         if to_send:
-            lease, results = await self._send(lease, to_send)
+            results = await self._send(lease, to_send)
             now = self._clock()
             for event, result in zip(to_send, results, strict=True):
                 outcomes[event.row_id] = queue_outcome(
@@ -165,13 +165,14 @@ class DeliveryService:
         await asyncio.to_thread(self._queue.complete, lease, outcomes, self._clock())
         self._count(lease.events, outcomes)
 
-    async def _send(
-        self, lease: Lease, events: Sequence[LeasedEvent]
-    ) -> tuple[Lease, list[EventOutcome]]:
-        """Send ``events``, extending the lease while the answer is awaited."""
-        held = [lease]
+    async def _send(self, lease: Lease, events: Sequence[LeasedEvent]) -> list[EventOutcome]:
+        """Send ``events``, extending the lease while the answer is awaited.
+
+        The caller completes with the lease it leased: the queue matches rows by the lease's
+        token, which extending keeps, and leaves alone any row another worker took meanwhile.
+        """
         done = asyncio.Event()
-        heartbeat = asyncio.create_task(self._keep_leased(held, done))
+        heartbeat = asyncio.create_task(self._keep_leased(lease, done))
         try:
             results: list[EventOutcome] = list(
                 await self._client.send(lease.ad_account_id, [e.payload for e in events])
@@ -186,15 +187,15 @@ class DeliveryService:
         if len(results) != len(events):  # pragma: no cover - a client bug; never lose events
             reason = f"client returned {len(results)} outcomes for {len(events)} events"
             results = [Transient(reason=reason, retry_after=None, ambiguous=True) for _ in events]
-        return held[0], results
+        return results
 
-    async def _keep_leased(self, held: list[Lease], done: asyncio.Event) -> None:
-        """Extend ``held[0]`` every third of ``lease_seconds`` until ``done`` is set."""
+    async def _keep_leased(self, lease: Lease, done: asyncio.Event) -> None:
+        """Extend ``lease`` every third of ``lease_seconds`` until ``done`` is set."""
         interval = self._lease_seconds / 3
         while not await _wait_for(done, interval):
             try:
-                held[0] = await asyncio.to_thread(
-                    self._queue.extend, held[0], self._clock(), self._lease_seconds
+                lease = await asyncio.to_thread(
+                    self._queue.extend, lease, self._clock(), self._lease_seconds
                 )
             except Exception as exc:
                 _log.warning(
