@@ -13,7 +13,7 @@ import tomllib
 import types
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -205,11 +205,7 @@ def _apply_env(pinterest: PinterestSettings, env: Mapping[str, str]) -> Pinteres
         changes["access_token"] = Secret(env[ENV_ACCESS_TOKEN].strip())
     if not changes:
         return pinterest
-    return PinterestSettings(**{**_as_kwargs(pinterest), **changes})
-
-
-def _as_kwargs(instance: object) -> dict[str, Any]:
-    return {f.name: getattr(instance, f.name) for f in fields(instance)}  # type: ignore[arg-type]
+    return replace(pinterest, **changes)
 
 
 def _load_section(name: str, table: Mapping[str, Any], cls: type[_T]) -> _T:
@@ -279,8 +275,6 @@ def _check_values(settings: Settings) -> None:
             "[pinterest] api_base_url must be an http:// or https:// URL, "
             "such as https://api.pinterest.com"
         )
-    if not pinterest.click_id_cookie_name.strip():
-        raise ConfigError("[pinterest] click_id_cookie_name must not be empty (default: _epik)")
     if not 0 < settings.server.port < 65536:
         raise ConfigError("[server] port must be between 1 and 65535")
     positive: list[tuple[str, float]] = [

@@ -134,7 +134,7 @@ class _Writer:
             self.emit(1, f"url = _resolve({shadow}, nodes, ctx, [])")
             self.emit(1, "ctx.url = url if type(url) is str else None")
         for gate, run in groupby(plan.steps, key=_gate):
-            if gate >= 0:  # fields that all read below one node: skipped when it is missing
+            if gate > 0:  # fields that all read below one node (n0 is the event itself)
                 self.emit(1, f"if n{gate} is not None:")
                 self.base = 1
             for step in run:
@@ -211,7 +211,7 @@ class _Writer:
                 self.emit(1, "if ids: custom['content_ids'] = list(dict.fromkeys(ids))")
         if plan.num_items is not None:
             gate = plan.num_items.gate
-            if gate >= 0:
+            if gate > 0:
                 self.emit(1, f"if n{gate} is not None:")
                 self.base += 1
             self.step(plan.num_items)

@@ -26,13 +26,16 @@ def map_items(
     custom: dict[str, object],
     warnings: list[str],
 ) -> None:
-    """Add content_ids, contents and num_items to ``custom`` when they have a value."""
+    """Add content_ids, contents and num_items to ``custom`` when they have a value.
+
+    The generated build (:mod:`pinbridge.mapping.codegen`) writes the common case itself and
+    calls this only when ``content_ids`` has sources of its own.
+    """
     items = ctx.root.get("items")
     item_list: list[object] = items if type(items) is list else []
     if type(items) is not list and not is_empty(items):
         warnings.append("custom_data.contents: items is not a list; no item is forwarded")
     per_item = [nodes + fill_nodes(plan.item_ops, item) for item in item_list]
-    ids: list[str] = []
     if plan.keys is not None and item_list:
         contents = []
         for position, item_nodes in enumerate(per_item):
@@ -44,13 +47,10 @@ def map_items(
                     entry[key] = value
             if entry:
                 contents.append(entry)
-                if plan.shared_ids and "id" in entry:
-                    ids.append(entry["id"])  # type: ignore[arg-type]
         if contents:
             custom["contents"] = contents
     if plan.ids is not None:
-        if not plan.shared_ids:
-            ids = _content_ids(plan.ids, per_item, nodes, ctx, warnings)
+        ids = _content_ids(plan.ids, per_item, nodes, ctx, warnings)
         if ids:
             custom["content_ids"] = list(dict.fromkeys(ids))
     step = plan.num_items

@@ -142,7 +142,7 @@ def compile_plan(options: MappingOptions) -> Plan:
         steps.append(compiler.step(target, found, row.rule, derive))
     url = "event_source_url"
     url_shadow = None
-    if sources.get(url) is None:
+    if sources.get(url) is None and sources.get("user_data.click_id") is not None:
         url_shadow = compiler.step(url, _defaults(url), FIELDS[url].rule, None)
     country = compiler.sources(_default_if_disabled(sources, "user_data.country"))
     items = _items_plan(compiler, overrides, sources)
@@ -200,7 +200,7 @@ def _plain(source: ItemSource) -> CompiledSource:
 
 
 def _defaults(target: str) -> tuple[Source, ...]:
-    return tuple(parse_path(text) for text in FIELDS[target].sources)
+    return _parsed(FIELDS[target].sources)
 
 
 def _effective_sources(
