@@ -12,6 +12,7 @@ from pinbridge.delivery.outcomes import (
     Processed,
     Rejected,
     Transient,
+    first_refusal,
 )
 
 __all__ = [
@@ -21,4 +22,5 @@ __all__ = [
     "Processed",
     "Rejected",
     "Transient",
+    "first_refusal",
 ]

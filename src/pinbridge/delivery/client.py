@@ -24,7 +24,12 @@ import httpx
 
 from pinbridge import __version__
 from pinbridge.delivery.decision import Decision, NetworkFailure, PerEvent, decide
-from pinbridge.delivery.outcomes import AccountRefused, EventOutcome, Processed, Transient
+from pinbridge.delivery.outcomes import (
+    EventOutcome,
+    Processed,
+    Transient,
+    first_refusal,
+)
 from pinbridge.errors import ConfigError
 from pinbridge.secrets import Secret
 
@@ -101,7 +106,7 @@ class PinterestClient:
         outcomes: list[EventOutcome] = []
         for start in range(0, len(events), MAX_BATCH_EVENTS):
             chunk = events[start : start + MAX_BATCH_EVENTS]
-            refused = _first_refusal(outcomes)
+            refused = first_refusal(outcomes)
             if refused is not None:
                 outcomes.extend([refused] * len(chunk))
             else:
@@ -121,7 +126,7 @@ class PinterestClient:
         )
         middle = len(events) // 2
         first = await self._send_batch(url, events[:middle])
-        refused = _first_refusal(first)
+        refused = first_refusal(first)
         if refused is not None:
             return first + [refused] * (len(events) - middle)
         return first + await self._send_batch(url, events[middle:])
@@ -189,10 +194,6 @@ def _failure_of(exc: BaseException) -> NetworkFailure:
     if isinstance(exc, httpx.ConnectError):
         return NetworkFailure.CONNECT
     return NetworkFailure.CONNECTION_LOST
-
-
-def _first_refusal(outcomes: Sequence[EventOutcome]) -> AccountRefused | None:
-    return next((o for o in outcomes if isinstance(o, AccountRefused)), None)
 
 
 def _normalise_base_url(base_url: str) -> str:

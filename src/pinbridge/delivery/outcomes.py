@@ -8,9 +8,17 @@ never hold the access token.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["AccountRefused", "EventOutcome", "Processed", "Rejected", "Transient"]
+__all__ = [
+    "AccountRefused",
+    "EventOutcome",
+    "Processed",
+    "Rejected",
+    "Transient",
+    "first_refusal",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,3 +58,8 @@ class AccountRefused:
 
 
 EventOutcome = Processed | Rejected | Transient | AccountRefused
+
+
+def first_refusal(outcomes: Iterable[EventOutcome]) -> AccountRefused | None:
+    """The first ``AccountRefused`` in ``outcomes``, or ``None``; one refusal stands for all."""
+    return next((o for o in outcomes if isinstance(o, AccountRefused)), None)

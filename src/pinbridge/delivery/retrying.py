@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 from pinbridge.delivery.backoff import backoff_delay
-from pinbridge.delivery.outcomes import AccountRefused, EventOutcome, Transient
+from pinbridge.delivery.outcomes import EventOutcome, Transient, first_refusal
 
 __all__ = ["Sender", "deliver_with_retries"]
 
@@ -74,7 +74,7 @@ async def deliver_with_retries(
             answers = await client.send(ad_account_id, [events[i] for i in group])
             for index, outcome in zip(group, answers, strict=True):
                 outcomes[index] = outcome
-            refused = next((o for o in answers if isinstance(o, AccountRefused)), None)
+            refused = first_refusal(answers)
             if refused is not None:
                 for index in pending:
                     if isinstance(outcomes[index], Transient):

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 
 from pinbridge.config import Settings
 from pinbridge.delivery import (
-    AccountRefused,
     EventOutcome,
     PinterestClient,
     Processed,
     Rejected,
     Transient,
+    first_refusal,
 )
 from pinbridge.delivery.outcome_policy import RetryPolicy, expired_outcome, queue_outcome
 from pinbridge.metrics import Metrics
@@ -207,7 +207,7 @@ class DeliveryService:
 
     def _note_account(self, account: str, results: Sequence[EventOutcome], now: float) -> None:
         """Pause the account on a refused token (said loudly, once); resume on a success."""
-        refused = next((r for r in results if isinstance(r, AccountRefused)), None)
+        refused = first_refusal(results)
         if refused is not None:
             until = now + self._policy.pause_seconds
             reason = (
