@@ -69,10 +69,6 @@ class RedactingFilter(logging.Filter):
         self._secrets = tuple(s for s in secrets if s)
         self._keep = frozenset(keep)
 
-    def add_secrets(self, secrets: Iterable[str]) -> None:
-        """Also replace these values (known once the configuration is loaded)."""
-        self._secrets = (*self._secrets, *(s for s in secrets if s))
-
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = redact(record.getMessage(), self._secrets, self._keep)
         record.args = None
@@ -134,11 +130,11 @@ def configure_logging(
     secrets: Iterable[str] = (),
     keep: Iterable[str] = (),
     stream: IO[str] | None = None,
-) -> RedactingFilter:
+) -> None:
     """Send every logger (pinbridge's, uvicorn's, the root) as JSON lines to ``stream``.
 
-    Replaces the root logger's handlers; returns the filter so that secrets learnt later
-    can be added with :meth:`RedactingFilter.add_secrets`.
+    Replaces the root logger's handlers with one that redacts ``secrets`` (and personal
+    data) but shows the values in ``keep`` as they are.
     """
     handler = logging.StreamHandler(stream or sys.stderr)
     redactor = RedactingFilter(secrets, keep)
@@ -153,4 +149,3 @@ def configure_logging(
         named = logging.getLogger(name)
         named.handlers.clear()
         named.propagate = True
-    return redactor

@@ -36,7 +36,6 @@ DEMO_AD_ACCOUNT_ID = "549755885175"
 DEMO_TOKEN = "demo-token"  # noqa: S105 - the simulator's made-up token, not a credential
 _START_TIMEOUT = 60.0
 _POST_CHUNK = 50
-_FINAL = ("delivered", "failed", "expired")
 
 
 def run_demo(*, events: int, keep: bool, timeout: float, console: Console) -> int:

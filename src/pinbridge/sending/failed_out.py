@@ -9,7 +9,7 @@ and send the file again. A line that could not be read at all is kept as text un
 The file holds the user's input as given, which may include clear-text personal data, so
 it is created with mode 0600 and only ever written where the user asked (or next to the
 input). It is created on the first entry: a run without failures leaves no file. With no
-path (a dry run without ``--failed-out``) entries are counted and nothing is written.
+path (a dry run without ``--failed-out``) nothing is written.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ class FailedOut:
         """Start a fresh file at ``path`` (an old one is removed), or, with ``resume_at``,
         keep its first ``resume_at`` bytes (what the checkpoint accounts for) and append."""
         self.path = path
-        self.entries = 0
         self._handle: BinaryIO | None = None
         self._size = 0
         if path is None:
@@ -66,7 +65,6 @@ class FailedOut:
         text: str | None = None,
     ) -> None:
         """Add one entry: the event (or the unreadable ``text``) with why it was not sent."""
-        self.entries += 1
         if self.path is None:
             return
         info: dict[str, Any] = {"line": line, "outcome": outcome, "reasons": list(reasons)}

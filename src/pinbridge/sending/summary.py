@@ -24,9 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FINAL_KINDS", "SendSummary", "Tally", "exit_status", "summary_as_dict"]
+__all__ = ["SendSummary", "Tally", "exit_status", "summary_as_dict"]
 
-FINAL_KINDS = ("processed", "failed", "filtered", "invalid")
 EXIT_OK = 0
 EXIT_SOME_NOT_SENT = 1
 _LONG_NUMBER = re.compile(r"\d{4,}")
@@ -66,7 +65,6 @@ class SendSummary:
     failed_out: Path | None = None
     checkpoint: Path | None = None
     checkpoint_complete: bool = False
-    notices: list[str] = field(default_factory=list)
 
     def totals(self) -> dict[str, int]:
         """Final-outcome counts over this run and the runs it resumed (for the checkpoint)."""
