@@ -31,14 +31,13 @@ from pinbridge.metrics import Metrics
 from pinbridge.queue import Queue
 from pinbridge.queue.records import (
     Delivered,
-    Expired,
     Failed,
     Lease,
     LeasedEvent,
     Outcome,
     Paused,
-    Retrying,
 )
+from pinbridge.queue.rules import change_for
 
 __all__ = ["DeliveryService", "response_observer"]
 
@@ -47,13 +46,6 @@ _log = logging.getLogger("pinbridge.delivery")
 _MIN_POLL = 0.05
 _MAX_POLL = 1.0
 _MAX_ERROR_PAUSE = 30.0
-_STATUS: dict[type[Outcome], str] = {
-    Delivered: "delivered",
-    Failed: "failed",
-    Retrying: "retrying",
-    Paused: "paused",
-    Expired: "expired",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +229,7 @@ class DeliveryService:
             outcome = outcomes.get(event.row_id)
             if outcome is None:
                 continue
-            self._metrics.events.labels(_STATUS[type(outcome)], event.event_name).inc()
+            self._metrics.events.labels(change_for(outcome).status, event.event_name).inc()
             if isinstance(outcome, Delivered | Failed):
                 self._metrics.delivery_latency.observe(max(0.0, now - event.enqueued_at))
 
