@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 
-from pinbridge.config import Settings, load_settings
+from pinbridge.config import ENV_ACCESS_TOKEN, ENV_AD_ACCOUNT_ID, Settings, load_settings
+from pinbridge.errors import ConfigError
+from pinbridge.secrets import Secret
 
-__all__ = ["ENV_CONFIG", "add_config_argument", "settings_from_args"]
+__all__ = ["ENV_CONFIG", "add_config_argument", "require_credentials", "settings_from_args"]
 
 ENV_CONFIG = "PINBRIDGE_CONFIG"
 
@@ -25,3 +27,40 @@ def add_config_argument(parser: argparse.ArgumentParser) -> None:
 def settings_from_args(args: argparse.Namespace) -> Settings:
     """Load the settings named by ``--config``; raises ConfigError with the fix."""
     return load_settings(args.config)
+
+
+def require_credentials(
+    settings: Settings, command: str, hint: str = "", *, grouped: bool = False
+) -> Secret:
+    """The access token, once both Pinterest credentials are set.
+
+    Otherwise a ConfigError ``"<command> needs ..."`` naming each missing setting with its
+    config key and environment variable, then ``hint``. ``grouped`` lists the settings
+    together (``pinbridge send``'s wording) rather than one by one (``pinbridge serve``'s).
+    """
+    pinterest = settings.pinterest
+    token = pinterest.access_token
+    missing = [
+        (key, env, article)
+        for key, env, article, value in (
+            ("ad_account_id", ENV_AD_ACCOUNT_ID, "an ad account id", pinterest.ad_account_id),
+            ("access_token", ENV_ACCESS_TOKEN, "an access token", token),
+        )
+        if not value
+    ]
+    if not missing and token is not None:
+        return token
+    if grouped:
+        keys = " and ".join(key for key, _, _ in missing)
+        envs = " and ".join(env for _, env, _ in missing)
+        plural = "s" if len(missing) > 1 else ""
+        needs = (
+            f"the Pinterest {keys}: set {keys} in the [pinterest] section of the config file "
+            f"(--config), or the environment variable{plural} {envs}"
+        )
+    else:
+        needs = " and ".join(
+            f"{article} ([pinterest] {key} in the config file, or the environment variable {env})"
+            for key, env, article in missing
+        )
+    raise ConfigError(f"{command} needs {needs}{hint}")

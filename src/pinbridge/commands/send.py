@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pinbridge.commands.common import add_config_argument, settings_from_args
-from pinbridge.errors import ConfigError, InputError
+from pinbridge.commands.common import add_config_argument, require_credentials, settings_from_args
+from pinbridge.errors import InputError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -100,7 +100,12 @@ def _run(args: argparse.Namespace) -> int:
     plan = _plan(args, settings)
     open_input(plan.input_path).close()  # a missing file is said before missing credentials
     if not plan.dry_run:
-        _require_credentials(settings)
+        require_credentials(
+            settings,
+            "sending",
+            "; or add --dry-run to map the file without sending",
+            grouped=True,
+        )
     console = Console(stderr=True)
     _log_to(console, settings, quiet=args.quiet)
     with progress_reporter(quiet=args.quiet, console=console) as reporter:
@@ -154,25 +159,6 @@ def _failed_out_path(args: argparse.Namespace, path: Path) -> Path | None:
     if args.failed_out:
         return Path(args.failed_out)
     return None if args.dry_run else Path(f"{path}.failed.ndjson")
-
-
-def _require_credentials(settings: Settings) -> None:
-    pinterest = settings.pinterest
-    missing = [
-        name
-        for name, value in (
-            ("ad_account_id", pinterest.ad_account_id),
-            ("access_token", pinterest.access_token),
-        )
-        if not value
-    ]
-    if missing:
-        raise ConfigError(
-            f"sending needs the Pinterest {' and '.join(missing)}: set {' and '.join(missing)} "
-            "in the [pinterest] section of the config file (--config), or the environment "
-            "variables PINBRIDGE_AD_ACCOUNT_ID and PINBRIDGE_ACCESS_TOKEN; "
-            "or add --dry-run to map the file without sending"
-        )
 
 
 async def _send(

@@ -11,15 +11,14 @@ import argparse
 import socket
 from typing import TYPE_CHECKING
 
-from pinbridge.commands.common import add_config_argument, settings_from_args
-from pinbridge.config import ENV_ACCESS_TOKEN, ENV_AD_ACCOUNT_ID
+from pinbridge.commands.common import add_config_argument, require_credentials, settings_from_args
 from pinbridge.errors import ConfigError
 
 if TYPE_CHECKING:
     from pinbridge.config import Settings
     from pinbridge.secrets import Secret
 
-__all__ = ["add_parser", "require_credentials", "run"]
+__all__ = ["add_parser", "run"]
 
 _LOG_LEVELS = ("debug", "info", "warning", "error")
 
@@ -49,25 +48,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.set_defaults(run=run)
 
 
-def require_credentials(settings: Settings) -> Secret:
-    """The access token; ConfigError saying how to set what is missing."""
-    missing = []
-    if not settings.pinterest.ad_account_id:
-        missing.append(
-            f"an ad account id ([pinterest] ad_account_id in the config file, "
-            f"or the environment variable {ENV_AD_ACCOUNT_ID})"
-        )
-    token = settings.pinterest.access_token
-    if token is None or not token:
-        missing.append(
-            f"an access token ([pinterest] access_token in the config file, "
-            f"or the environment variable {ENV_ACCESS_TOKEN})"
-        )
-    if missing or token is None:
-        raise ConfigError("pinbridge serve needs " + " and ".join(missing))
-    return token
-
-
 def run(args: argparse.Namespace) -> int:
     """Load the configuration, check it, and serve until a signal."""
     import asyncio
@@ -75,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     from pinbridge.logs import configure_logging
 
     settings = settings_from_args(args)
-    token = require_credentials(settings)
+    token = require_credentials(settings, "pinbridge serve")
     host = args.host or settings.server.host
     port = settings.server.port if args.port is None else args.port
     if not 0 <= port < 65536:
