@@ -15,7 +15,6 @@ import logging
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from pinbridge.config import Settings
 from pinbridge.delivery import (
@@ -24,7 +23,6 @@ from pinbridge.delivery import (
     Processed,
     Rejected,
     Transient,
-    first_refusal,
 )
 from pinbridge.delivery.outcome_policy import RetryPolicy, expired_outcome, queue_outcome
 from pinbridge.metrics import Metrics
@@ -46,12 +44,6 @@ _log = logging.getLogger("pinbridge.delivery")
 _MIN_POLL = 0.05
 _MAX_POLL = 1.0
 _MAX_ERROR_PAUSE = 30.0
-
-
-@dataclass(frozen=True, slots=True)
-class _Pause:
-    reason: str
-    until: float
 
 
 def response_observer(metrics: Metrics) -> Callable[[str, float], None]:
@@ -84,12 +76,12 @@ class DeliveryService:
         self._clock = clock
         self._rng = rng or random.Random()
         self._policy = RetryPolicy.from_settings(settings.delivery)
-        self._pauses: dict[str, _Pause] = {}
+        self._pauses: dict[str, Paused] = {}
         self._poll = min(_MAX_POLL, max(_MIN_POLL, self._delivery.batch_max_age_seconds / 4))
 
     def paused_accounts(self) -> dict[str, str]:
         """Ad accounts whose token Pinterest refused, with the reason; cleared on a success."""
-        return {account: pause.reason for account, pause in self._pauses.items()}
+        return {account: pause.message for account, pause in self._pauses.items()}
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run the loops until ``stop`` is set; returns once their in-flight batches are done."""
@@ -138,22 +130,26 @@ class DeliveryService:
             else:
                 to_send.append(event)
         pause = self._pauses.get(lease.ad_account_id)
-        if to_send and pause is not None and now < pause.until:
+        if to_send and pause is not None and now < pause.next_attempt_at:
             for event in to_send:
-                outcomes[event.row_id] = Paused(pause.until, pause.reason)
+                outcomes[event.row_id] = pause
             to_send = []
         if to_send:
             results = await self._send(lease, to_send)
             now = self._clock()
-            for event, result in zip(to_send, results, strict=True):
-                outcomes[event.row_id] = queue_outcome(
+            decided = [
+                queue_outcome(
                     result,
                     previous_attempts=event.attempts,
                     now=now,
                     policy=self._policy,
                     rng=self._rng,
                 )
-            self._note_account(lease.ad_account_id, results, now)
+                for event, result in zip(to_send, results, strict=True)
+            ]
+            for event, outcome in zip(to_send, decided, strict=True):
+                outcomes[event.row_id] = outcome
+            self._note_account(lease.ad_account_id, results, decided, now)
         await asyncio.to_thread(self._queue.complete, lease, outcomes, self._clock())
         self._count(lease.events, outcomes)
 
@@ -197,28 +193,36 @@ class DeliveryService:
                     exc,
                 )
 
-    def _note_account(self, account: str, results: Sequence[EventOutcome], now: float) -> None:
-        """Pause the account on a refused token (said loudly, once); resume on a success."""
-        refused = first_refusal(results)
-        if refused is not None:
-            until = now + self._policy.pause_seconds
-            reason = (
-                f"Pinterest refused the access token (HTTP {refused.status}): {refused.message}"
-            )
+    def _note_account(
+        self,
+        account: str,
+        results: Sequence[EventOutcome],
+        decided: Sequence[Outcome],
+        now: float,
+    ) -> None:
+        """Pause the account on a refused token (said loudly, once); resume on a success.
+
+        The pause is the ``Paused`` the policy decided for the first refused event, so its
+        time and reason are built in one place (``queue_outcome``).
+        """
+        pause = next((o for o in decided if isinstance(o, Paused)), None)
+        if pause is not None:
             if account not in self._pauses:
                 _log.error(
                     "delivery for ad account %s is PAUSED: %s. Events are kept and retried every "
                     "%g s; fix [pinterest] access_token (or PINBRIDGE_ACCESS_TOKEN) and check the "
                     "token's ad account access",
                     account,
-                    reason,
+                    pause.message,
                     self._policy.pause_seconds,
                 )
             else:
                 _log.warning(
-                    "ad account %s is still refused; next try in %g s", account, until - now
+                    "ad account %s is still refused; next try in %g s",
+                    account,
+                    pause.next_attempt_at - now,
                 )
-            self._pauses[account] = _Pause(reason, until)
+            self._pauses[account] = pause
         elif account in self._pauses and any(isinstance(r, Processed | Rejected) for r in results):
             del self._pauses[account]
             _log.warning("delivery for ad account %s resumed: Pinterest accepts the token", account)
