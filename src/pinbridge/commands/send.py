@@ -124,7 +124,9 @@ def _log_to(console: Console, settings: Settings, *, quiet: bool) -> None:
 
     token = settings.pinterest.access_token
     handler = RichHandler(console=console, show_path=False, markup=False)
-    handler.addFilter(RedactingFilter([token.reveal()] if token else []))
+    secrets = [token.reveal()] if token else []
+    # The account id is not personal: kept readable so a line says which account it is about.
+    handler.addFilter(RedactingFilter(secrets, keep=[settings.pinterest.ad_account_id or ""]))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING if quiet else logging.INFO)
