@@ -24,11 +24,11 @@ _DAY = 86_400.0
 class RetryPolicy:
     """The ``[delivery]`` numbers the decision needs, in one place."""
 
-    max_attempts: int = 12
-    backoff_base: float = 1.0
-    backoff_cap: float = 600.0
-    pause_seconds: float = 60.0
-    expire_after_days: float = 7.0
+    max_attempts: int
+    backoff_base: float
+    backoff_cap: float
+    pause_seconds: float
+    expire_after_days: float
 
     @classmethod
     def from_settings(cls, delivery: DeliverySettings) -> RetryPolicy:
