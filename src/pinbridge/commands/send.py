@@ -25,8 +25,6 @@ if TYPE_CHECKING:
 
 __all__ = ["add_parser"]
 
-_MAX_BATCH = 1000
-
 
 def add_parser(subparsers: Any) -> None:
     """Register ``send`` and its options."""
@@ -76,13 +74,16 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _batch_size(text: str) -> int:
+    from pinbridge.delivery.client import MAX_BATCH_EVENTS
+
     try:
         value = int(text)
     except ValueError:
         value = 0
-    if not 1 <= value <= _MAX_BATCH:
+    if not 1 <= value <= MAX_BATCH_EVENTS:
         raise argparse.ArgumentTypeError(
-            f"must be a whole number from 1 to {_MAX_BATCH} (Pinterest's batch limit), not {text!r}"
+            f"must be a whole number from 1 to {MAX_BATCH_EVENTS} (Pinterest's batch limit), "
+            f"not {text!r}"
         )
     return value
 

@@ -8,11 +8,10 @@ became of every event. See ``docs/send.md``.
 from pinbridge.sending.inputs import detect_format, read_records
 from pinbridge.sending.records import InputFormat, InputRecord
 from pinbridge.sending.runner import Deliver, run_send
-from pinbridge.sending.session import MAX_BATCH, SendPlan
+from pinbridge.sending.session import SendPlan
 from pinbridge.sending.summary import SendSummary, exit_status, summary_as_dict
 
 __all__ = [
-    "MAX_BATCH",
     "Deliver",
     "InputFormat",
     "InputRecord",

@@ -22,13 +22,13 @@ from typing import Protocol
 import orjson
 
 from pinbridge.delivery import AccountRefused, EventOutcome, Processed, Rejected, Transient
+from pinbridge.delivery.client import MAX_BATCH_EVENTS
 from pinbridge.mapping import Filtered, Invalid, MappingResult
 from pinbridge.sending.checkpoint import Checkpoint, InputFingerprint, save_checkpoint
 from pinbridge.sending.failed_out import FailedOut
 from pinbridge.sending.inputs import read_records
 from pinbridge.sending.records import InputRecord
 from pinbridge.sending.session import (
-    MAX_BATCH,
     SendPlan,
     check_paths,
     open_checkpoint,
@@ -85,8 +85,8 @@ async def run_send(
     Raises :class:`~pinbridge.errors.InputError` when the input, the checkpoint or an output
     cannot be read or written; everything about single events goes in the summary.
     """
-    if not 1 <= plan.batch_size <= MAX_BATCH:
-        raise ValueError(f"batch_size must be between 1 and {MAX_BATCH}")
+    if not 1 <= plan.batch_size <= MAX_BATCH_EVENTS:
+        raise ValueError(f"batch_size must be between 1 and {MAX_BATCH_EVENTS}")
     if not plan.dry_run and (deliver is None or plan.failed_out_path is None):
         raise ValueError("deliver and failed_out_path are required unless this is a dry run")
     check_paths(plan)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pinbridge.delivery.client import MAX_BATCH_EVENTS
 from pinbridge.errors import InputError
 from pinbridge.sending.checkpoint import (
     Checkpoint,
@@ -18,9 +19,7 @@ from pinbridge.sending.failed_out import FailedOut
 from pinbridge.sending.records import InputFormat
 from pinbridge.sending.summary import SendSummary
 
-__all__ = ["MAX_BATCH", "SendPlan", "check_paths", "open_checkpoint", "open_failed_out"]
-
-MAX_BATCH = 1000
+__all__ = ["SendPlan", "check_paths", "open_checkpoint", "open_failed_out"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +34,7 @@ class SendPlan:
     input_format: InputFormat
     failed_out_path: Path | None
     checkpoint_path: Path | None
-    batch_size: int = MAX_BATCH
+    batch_size: int = MAX_BATCH_EVENTS
     dry_run: bool = False
 
 
