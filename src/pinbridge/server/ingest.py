@@ -118,9 +118,11 @@ async def _accept(request: Request, ctx: ServerContext, events: list[IncomingEve
             "seconds",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
-    tally = Counter(result["status"] for result in results)
-    for result, name in zip(results, names, strict=True):
-        ctx.metrics.events.labels(result["status"], name).inc()
+    pairs = Counter(zip((result["status"] for result in results), names, strict=True))
+    tally: Counter[str] = Counter()
+    for (status, name), count in pairs.items():
+        ctx.metrics.events.labels(status, name).inc(count)
+        tally[status] += count
     _log.info(
         "events received",
         extra={"path": request.url.path, "events": len(events), **dict(sorted(tally.items()))},
