@@ -22,7 +22,6 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from prometheus_client.parser import text_string_to_metric_families
 from rich.console import Console
 from rich.markup import escape
 
@@ -204,15 +203,17 @@ def _wait_until_drained(http: httpx.Client, server: ChildProcess, timeout: float
     return False
 
 
-def _queue_depth(http: httpx.Client) -> float | None:
+def _queue_depth(http: httpx.Client) -> int | None:
+    """Pending events per ``GET /v1/status``; None while the server cannot say."""
     try:
-        text = http.get("/metrics").text
+        response = http.get("/v1/status")
     except httpx.HTTPError:
         return None
-    for family in text_string_to_metric_families(text):
-        if family.name == "pinbridge_queue_depth":
-            return sum(sample.value for sample in family.samples)
-    return None
+    if response.status_code != 200:
+        return None
+    body = response.json()
+    depth = body.get("queue_depth") if isinstance(body, dict) else None
+    return depth if isinstance(depth, int) else None
 
 
 def _collect_final(http: httpx.Client, summary: DemoSummary) -> None:
