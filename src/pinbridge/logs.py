@@ -21,7 +21,7 @@ from typing import IO, Any
 
 import orjson
 
-__all__ = ["JsonFormatter", "RedactingFilter", "configure_logging", "redact"]
+__all__ = ["JsonFormatter", "RedactingFilter", "configure_logging", "redact", "utc_text"]
 
 REDACTED = "[redacted]"
 _EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -102,7 +102,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "ts": _utc(record.created),
+            "ts": utc_text(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
@@ -119,9 +119,10 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(entry, default=str).decode()
 
 
-def _utc(created: float) -> str:
-    seconds = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created))
-    return f"{seconds}.{int(created % 1 * 1000):03d}Z"
+def utc_text(at: float) -> str:
+    """Unix seconds as ISO 8601 UTC with milliseconds (``2026-11-28T09:00:00.123Z``)."""
+    whole = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at))
+    return f"{whole}.{int(at % 1 * 1000):03d}Z"
 
 
 def configure_logging(

@@ -6,18 +6,12 @@ people reading the output.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
+from pinbridge.logs import utc_text
 from pinbridge.queue.records import DeadLetter, HistoryEntry
 
-__all__ = ["dead_letter_view", "history_entry_view", "utc_text"]
-
-
-def utc_text(at: float) -> str:
-    """Unix seconds as ISO 8601 UTC with milliseconds (``2026-11-28T09:00:00.123Z``)."""
-    whole = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at))
-    return f"{whole}.{int(at % 1 * 1000):03d}Z"
+__all__ = ["dead_letter_view", "history_entry_view"]
 
 
 def history_entry_view(entry: HistoryEntry) -> dict[str, Any]:
