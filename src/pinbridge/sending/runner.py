@@ -21,7 +21,14 @@ from typing import Protocol
 
 import orjson
 
-from pinbridge.delivery import AccountRefused, EventOutcome, Processed, Rejected, Transient
+from pinbridge.delivery import (
+    AccountRefused,
+    EventOutcome,
+    Processed,
+    Rejected,
+    Transient,
+    first_refusal,
+)
 from pinbridge.delivery.client import MAX_BATCH_EVENTS
 from pinbridge.mapping import Filtered, Invalid, MappingResult
 from pinbridge.sending.checkpoint import Checkpoint, InputFingerprint, save_checkpoint
@@ -256,7 +263,7 @@ class _Run:
         return False
 
     def _check_stop(self, outcomes: Sequence[EventOutcome]) -> None:
-        refused = next((o for o in outcomes if isinstance(o, AccountRefused)), None)
+        refused = first_refusal(outcomes)
         if refused is not None:
             self._summary.stopped = (
                 f"{_refused(refused)}. Check [pinterest] ad_account_id and access_token (or "
