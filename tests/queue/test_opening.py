@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import sqlite3
+import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -44,6 +45,34 @@ def test_absolute_sqlite_path_uses_four_slashes(tmp_path: Path) -> None:
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
+
+
+def test_opening_waits_while_another_process_is_writing_the_new_file(tmp_path: Path) -> None:
+    """Switching a new file to WAL gets SQLITE_BUSY at once, not after the busy timeout,
+    while another connection holds a write lock; opening must wait for it, not fail."""
+    path = tmp_path / "queue.db"
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.3, writer.execute, args=("COMMIT",))
+    release.start()
+    try:
+        queue = open_queue(QueueSettings(url=f"sqlite:///{path}", busy_timeout_seconds=10))
+    finally:
+        release.join()
+        writer.close()
+    assert queue.enqueue([event("a")], T0)[0].status == "queued"
+    queue.close()
+
+
+def test_opening_gives_up_after_the_busy_timeout(tmp_path: Path) -> None:
+    path = tmp_path / "queue.db"
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(QueueUnavailable, match="database is locked"):
+            open_queue(QueueSettings(url=f"sqlite:///{path}", busy_timeout_seconds=0.2))
+    finally:
+        writer.close()
 
 
 def test_missing_directory_is_a_clear_error(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -46,6 +47,27 @@ __all__ = ["SqliteQueue"]
 _PURGE_CHUNK = 2000
 
 
+def _switch_to_wal(conn: sqlite3.Connection, timeout: float) -> str:
+    """Put the file in WAL mode (a no-op once it is) and return the journal mode in force.
+
+    Switching a new file into WAL needs an exclusive lock, and SQLite answers
+    ``SQLITE_BUSY`` at once, without calling the busy handler, when several processes
+    create the same queue at the same moment. This retries that answer, with short
+    growing sleeps, until ``timeout`` seconds have passed.
+    """
+    deadline = time.monotonic() + timeout
+    pause = 0.002
+    while True:
+        try:
+            return str(conn.execute("PRAGMA journal_mode=WAL").fetchone()[0])
+        except sqlite3.OperationalError as exc:
+            busy = exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
+            if not busy or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+
+
 class SqliteQueue:
     """A :class:`~pinbridge.queue.base.Queue` in one SQLite file; see the module docstring."""
 
@@ -69,11 +91,11 @@ class SqliteQueue:
                 isolation_level=None,
                 check_same_thread=False,
             )
-            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            mode = _switch_to_wal(conn, self._settings.busy_timeout_seconds)
             conn.execute("PRAGMA synchronous=FULL")
         except sqlite3.Error as exc:
             raise QueueUnavailable(self._open_error(str(exc))) from None
-        if str(mode).lower() != "wal":
+        if mode.lower() != "wal":
             conn.close()
             raise QueueUnavailable(
                 f"cannot open queue {self._display}: the file system does not support "
