@@ -9,6 +9,7 @@ is set, on PostgreSQL (in a throw-away schema). Prints one JSON object per backe
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -47,7 +48,7 @@ def _timed(work: Callable[[], object]) -> float:
 def measure(queue: Queue, total: int) -> dict[str, Any]:
     """Run every measurement on one empty queue; returns the numbers."""
     now = time.time()
-    singles = [_timed(lambda e=e: queue.enqueue([e], now)) for e in _events("s", 200)]
+    singles = [_timed(functools.partial(queue.enqueue, [e], now)) for e in _events("s", 200)]
     batches = _events("b", total)
     batch_seconds = _timed(
         lambda: [queue.enqueue(batches[i : i + 100], now) for i in range(0, total, 100)]

@@ -196,7 +196,8 @@ def test_transient_failures_are_retried_until_pinterest_answers(
     harness = Harness(settings, queue, simulator)
 
     def failed_twice() -> bool:
-        return simulator.stats()["requests"].get("500", 0) >= 2
+        requests: dict[str, int] = simulator.stats()["requests"]
+        return requests.get("500", 0) >= 2
 
     def pinterest_recovers() -> bool:
         simulator.configure(rate_500=0.0)

@@ -89,5 +89,7 @@ def test_mapped_events_never_share_a_memoised_list() -> None:
     first, second = mapper.map(event, 1), mapper.map(event, 1)
     assert isinstance(first, Mapped) and isinstance(second, Mapped)
     first.event["user_data"]["ct"].append("changed")
-    assert second.event["user_data"]["ct"] == mapper.map(event, 1).event["user_data"]["ct"]
+    third = mapper.map(event, 1)
+    assert isinstance(third, Mapped)
+    assert second.event["user_data"]["ct"] == third.event["user_data"]["ct"]
     assert len(second.event["user_data"]["ct"]) == 1

@@ -63,7 +63,7 @@ def dump_tables(url: str) -> dict[str, list[tuple[Any, ...]]]:
     target = postgres_target(url)
     with psycopg.connect(target.conninfo) as pg:
         pg.execute(f"SET search_path TO {target.schema}")
-        return {t: pg.execute(f"SELECT * FROM {t}").fetchall() for t in TABLES}  # type: ignore[arg-type]
+        return {t: pg.execute(f"SELECT * FROM {t}").fetchall() for t in TABLES}
 
 
 def run_sql(url: str, statements: Sequence[str]) -> list[list[tuple[Any, ...]]]:
@@ -83,9 +83,9 @@ def run_sql(url: str, statements: Sequence[str]) -> list[list[tuple[Any, ...]]]:
         return results
     target = postgres_target(url)
     with psycopg.connect(target.conninfo) as pg:
-        pg.execute(f"SET search_path TO {target.schema}")  # type: ignore[arg-type]
+        pg.execute(f"SET search_path TO {target.schema}")
         for statement in statements:
-            cursor = pg.execute(statement)  # type: ignore[arg-type]
+            cursor = pg.execute(statement)
             results.append(cursor.fetchall() if cursor.description else [])
     return results
 

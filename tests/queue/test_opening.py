@@ -6,6 +6,7 @@ import socket
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
@@ -109,7 +110,8 @@ def test_malformed_urls_are_config_errors(url: str, message: str) -> None:
     [("pool_size", 0), ("connect_timeout_seconds", 0.0), ("busy_timeout_seconds", -1.0)],
 )
 def test_out_of_range_settings_name_the_key(tmp_path: Path, key: str, value: float) -> None:
-    settings = QueueSettings(url=f"sqlite:///{tmp_path}/q.db", **{key: value})  # type: ignore[arg-type]
+    out_of_range: dict[str, Any] = {key: value}
+    settings = QueueSettings(url=f"sqlite:///{tmp_path}/q.db", **out_of_range)
     with pytest.raises(ConfigError, match=rf"\[queue\] {key} must be"):
         open_queue(settings)
 
@@ -156,7 +158,7 @@ def test_newer_schema_version_is_refused(queue_url: str, open_q: OpenQueue) -> N
     else:
         target = postgres_target(queue_url)
         with psycopg.connect(target.conninfo) as pg:
-            pg.execute(f"UPDATE {target.schema}.pinbridge_meta SET value = '99'")  # type: ignore[arg-type]
+            pg.execute(f"UPDATE {target.schema}.pinbridge_meta SET value = '99'")
     with pytest.raises(QueueUnavailable, match="created by a newer pinbridge"):
         open_q()
 

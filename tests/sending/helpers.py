@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,7 @@ def old_event(event_id: str) -> dict[str, Any]:
     return event(event_id, context={"event_id": event_id, "event_timestamp": time.time() - 864e3})
 
 
-def write_ndjson(path: Path, lines: list[dict[str, Any] | str]) -> Path:
+def write_ndjson(path: Path, lines: Sequence[Mapping[str, Any] | str]) -> Path:
     """One JSON object (or a raw text line) per line."""
     text = "".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines)
     path.write_text(text)

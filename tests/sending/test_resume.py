@@ -65,7 +65,7 @@ def test_a_killed_run_resumes_and_sends_only_what_was_not_final(
     checkpoint = tmp_path / "events.ndjson.pinbridge-checkpoint"
     simulator.configure(latency_ms=150)
     process = subprocess.Popen(
-        send_command("--config", config, "--batch-size", BATCH, "--quiet", source),
+        send_command("--config", config, "--batch-size", str(BATCH), "--quiet", source),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=send_env(),
@@ -85,7 +85,7 @@ def test_a_killed_run_resumes_and_sends_only_what_was_not_final(
     simulator.configure(latency_ms=0)
     before = len(simulator.stats()["accepted_event_ids"])
 
-    result = run_send("--config", config, "--batch-size", BATCH, "--json", source)
+    result = run_send("--config", config, "--batch-size", str(BATCH), "--json", source)
 
     assert result.status == 1, result.stderr  # the invalid lines
     summary = result.summary()

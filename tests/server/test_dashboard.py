@@ -9,6 +9,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -23,6 +24,9 @@ from tests.server.harness import (
 )
 from tests.support.simulator import SimulatorProcess
 from tests.support.simulator_fixtures import simulator
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 __all__ = ["simulator"]  # the fixture, re-exported for pytest
 
@@ -106,7 +110,7 @@ def test_dashboard_shows_counts_dead_letters_paused_accounts_and_history(
             browser.close()
 
 
-def _loaded(page: sync_api.Page) -> list[str]:
+def _loaded(page: Page) -> list[str]:
     urls: list[str] = page.evaluate(
         "() => performance.getEntriesByType('resource').map(e => e.name)"
     )
