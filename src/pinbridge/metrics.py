@@ -8,9 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import prometheus_client
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 __all__ = ["Metrics"]
+
+# Every counter and histogram would also expose a ``*_created`` timestamp series, which
+# doubles the output and which nothing reading pinbridge's metrics uses.
+prometheus_client.disable_created_metrics()
 
 _LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600, 21600)
 

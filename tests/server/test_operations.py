@@ -95,6 +95,7 @@ def test_metrics_count_ingest_results_and_read_the_queue_depth(http: httpx.Clien
     assert sample(after.text, rejected) - sample(before, rejected) == 1
     depth = http.get("/v1/status").json()["queue_depth"]
     assert sample(after.text, "pinbridge_queue_depth") == depth >= 3
+    assert "_created" not in after.text
 
 
 def test_openapi_lists_every_route_and_matches_the_answers(
