@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from pinbridge.queue.records import FINAL_STATUSES, PENDING_STATUSES
@@ -20,8 +20,10 @@ __all__ = [
     "COUNTER_SLOTS",
     "COUNTS",
     "DEPTH",
+    "PENDING_SUM",
     "STATUSES",
     "UPGRADE_GROUP_BY",
+    "add",
     "add_statement",
     "counts_from_row",
     "moved",
@@ -33,14 +35,14 @@ __all__ = [
 COUNTER_SLOTS = 16
 STATUSES = (*PENDING_STATUSES, *FINAL_STATUSES)
 
-COUNTS = (
-    "SELECT COALESCE(SUM(queued), 0), COALESCE(SUM(retrying), 0), COALESCE(SUM(paused), 0), "
-    "COALESCE(SUM(delivered), 0), COALESCE(SUM(failed), 0), COALESCE(SUM(expired), 0) "
-    "FROM pinbridge_counts"
-)
+PENDING_SUM = " + ".join(PENDING_STATUSES)
+"""SQL: the pending entries of one counter row (``queued + retrying + paused``)."""
+
+_SUMS = ", ".join(f"COALESCE(SUM({status}), 0)" for status in STATUSES)
+COUNTS = f"SELECT {_SUMS} FROM pinbridge_counts"  # noqa: S608 - fixed names
 """One row: the count of every status, in ``STATUSES`` order."""
 
-DEPTH = "SELECT COALESCE(SUM(queued + retrying + paused), 0) FROM pinbridge_counts"
+DEPTH = f"SELECT COALESCE(SUM({PENDING_SUM}), 0) FROM pinbridge_counts"  # noqa: S608 - fixed names
 """Pending entries (queued + retrying + paused)."""
 
 UPGRADE_GROUP_BY = "SELECT status, COUNT(*) FROM pinbridge_events GROUP BY status"
@@ -94,12 +96,18 @@ def add_statement(deltas: Mapping[str, int], mark: str) -> tuple[str, list[Any]]
     return statement, [*params, random_slot()]
 
 
+def add(execute: Callable[..., Any], deltas: Mapping[str, int], mark: str) -> None:
+    """Run :func:`add_statement` with the driver's ``execute(sql, params)`` inside the
+    caller's transaction; nothing when there is nothing to add."""
+    statement = add_statement(deltas, mark)
+    if statement is not None:
+        execute(*statement)
+
+
 def reset_statement() -> str:
     """Zero every slot (before the one-time initialisation from ``UPGRADE_GROUP_BY``)."""
-    return (
-        "UPDATE pinbridge_counts SET queued = 0, retrying = 0, paused = 0, delivered = 0, "
-        "failed = 0, expired = 0"
-    )
+    zeros = ", ".join(f"{status} = 0" for status in STATUSES)
+    return f"UPDATE pinbridge_counts SET {zeros}"  # noqa: S608 - fixed names
 
 
 def counts_from_row(row: Sequence[Any] | None) -> dict[str, int]:

@@ -31,17 +31,19 @@ from pinbridge.queue.records import (
     QueueUnavailable,
 )
 from pinbridge.queue.rules import (
+    batch_ids,
     change_for,
     check_lease_args,
     check_outcomes,
-    cut_by_bytes,
+    dedup_expires_at,
+    extended,
     first_in_call,
     full_message,
     leased_event,
     new_token,
     retention_cutoff,
 )
-from pinbridge.queue.schema import SCHEMA_VERSION, schema_statements, upgrade
+from pinbridge.queue.schema import SCHEMA_VERSION, check_version, schema_statements, upgrade
 from pinbridge.queue.urls import PostgresTarget
 
 __all__ = ["PostgresQueue"]
@@ -122,11 +124,7 @@ class PostgresQueue:
             raise QueueUnavailable(
                 f"cannot open queue {self._target.display}: {_cause(exc)}"
             ) from None
-        if version > SCHEMA_VERSION:
-            raise QueueUnavailable(
-                f"queue {self._target.display} was created by a newer pinbridge (schema "
-                f"{version}, this one knows {SCHEMA_VERSION}); upgrade pinbridge"
-            )
+        check_version(version, self._target.display)
 
     def _run(self, work: Callable[[_Connection], _T]) -> _T:
         """Run ``work`` in one transaction, retrying it when PostgreSQL aborted it to break
@@ -156,7 +154,7 @@ class PostgresQueue:
             "times": [e.event_time for e in unique],
             "payloads": [e.payload for e in unique],
             "now": now,
-            "expires_at": now + self._settings.dedup_window_hours * 3600.0,
+            "expires_at": dedup_expires_at(now, self._settings.dedup_window_hours),
         }
         max_depth = self._settings.max_depth
 
@@ -216,9 +214,7 @@ class PostgresQueue:
             ).fetchall()
             if not candidates:
                 return None
-            ids = [
-                int(r[0]) for r in candidates[: cut_by_bytes((r[1] for r in candidates), max_bytes)]
-            ]
+            ids = batch_ids(candidates, max_bytes)
             rows = conn.execute(
                 q.LEASE, {"token": token, "expires_at": expires_at, "ids": ids, "now": now}
             ).fetchall()
@@ -238,9 +234,7 @@ class PostgresQueue:
         def work(conn: _Connection) -> set[int]:
             return {int(row[0]) for row in conn.execute(q.EXTEND, params)}
 
-        kept = self._run(work)
-        events = tuple(event for event in lease.events if event.row_id in kept)
-        return Lease(lease.token, lease.ad_account_id, events, now + lease_seconds)
+        return extended(lease, self._run(work), now + lease_seconds)
 
     def complete(self, lease: Lease, outcomes: Mapping[int, Outcome], now: float) -> None:
         check_outcomes(lease, outcomes)
@@ -267,7 +261,7 @@ class PostgresQueue:
         params = {
             "ids": None if row_ids is None else [int(i) for i in row_ids],
             "now": now,
-            "expires_at": now + self._settings.dedup_window_hours * 3600.0,
+            "expires_at": dedup_expires_at(now, self._settings.dedup_window_hours),
         }
 
         def work(conn: _Connection) -> int:
@@ -330,9 +324,7 @@ def _depth(conn: _Connection) -> int:
 def _add_counts(conn: _Connection, deltas: Mapping[str, int]) -> None:
     """Add the transaction's net change per status, last, after its rows are locked (so
     counter locks never come between row locks)."""
-    statement = counters.add_statement(deltas, "%s")
-    if statement is not None:
-        conn.execute(statement[0], statement[1])
+    counters.add(conn.execute, deltas, "%s")
 
 
 def _cause(exc: BaseException) -> str:

@@ -1,12 +1,15 @@
 """The PostgreSQL backend's statements, kept apart from the code that runs them.
 
-Bulk work passes arrays (``unnest``) so that one round trip handles a whole batch; the
-``status IN (...)`` predicates repeat the partial indexes' predicates verbatim.
+Bulk work passes arrays (``unnest``) so that one round trip handles a whole batch; status
+predicates are the partial indexes' own (:data:`~pinbridge.queue.schema.PENDING`,
+:data:`~pinbridge.queue.schema.FINAL`), so the planner can use those indexes.
 """
 
 from __future__ import annotations
 
 from pinbridge.queue import counters
+from pinbridge.queue.rules import KEY_RELEASING
+from pinbridge.queue.schema import FINAL, PENDING, status_in
 
 __all__ = [
     "COMPLETE",
@@ -31,7 +34,7 @@ __all__ = [
 # taken when free or expired; ON CONFLICT waits for a concurrent claimant to commit.
 # Each returned row carries the depth before this statement (all parts of one statement
 # share its snapshot); the caller rolls back when that plus the new rows exceeds max_depth.
-ENQUEUE = """
+ENQUEUE = f"""
 WITH incoming AS (
     SELECT t.*, nextval('pinbridge_events_id_seq') AS row_id
     FROM unnest(%(accounts)s::text[], %(event_ids)s::text[], %(names)s::text[],
@@ -61,52 +64,52 @@ WITH incoming AS (
     UPDATE pinbridge_counts SET queued = queued + (SELECT COUNT(*) FROM claimed)
     WHERE slot = %(slot)s AND EXISTS (SELECT 1 FROM claimed)
 )
-SELECT i.ord, (SELECT COALESCE(SUM(queued + retrying + paused), 0)::bigint
+SELECT i.ord, (SELECT COALESCE(SUM({counters.PENDING_SUM}), 0)::bigint
                FROM pinbridge_counts)
 FROM incoming i JOIN claimed c ON c.row_id = i.row_id
-"""
+"""  # noqa: S608 - fixed names
 
 DEPTH = counters.DEPTH
 
-HEAD = """
+HEAD = f"""
 SELECT ad_account_id, available_at FROM pinbridge_events
-WHERE status IN ('queued', 'retrying', 'paused') AND available_at <= %(now)s
+WHERE {PENDING} AND available_at <= %(now)s
 ORDER BY available_at, id LIMIT 1
 FOR UPDATE SKIP LOCKED
-"""
+"""  # noqa: S608 - constant predicate
 
-FULL_ACCOUNT = """
+FULL_ACCOUNT = f"""
 SELECT ad_account_id FROM pinbridge_events
-WHERE status IN ('queued', 'retrying', 'paused')
+WHERE {PENDING}
   AND available_at <= %(now)s AND available_at > %(young)s
 GROUP BY ad_account_id
 HAVING COUNT(*) >= %(max_events)s OR SUM(size) >= %(max_bytes)s
 ORDER BY MIN(available_at) LIMIT 1
-"""
+"""  # noqa: S608 - constant predicate
 
-LEASE_CANDIDATES = """
+LEASE_CANDIDATES = f"""
 SELECT id, size FROM pinbridge_events
-WHERE ad_account_id = %(account)s AND status IN ('queued', 'retrying', 'paused')
+WHERE ad_account_id = %(account)s AND {PENDING}
   AND available_at <= %(now)s
 ORDER BY available_at, id LIMIT %(max_events)s
 FOR UPDATE SKIP LOCKED
-"""
+"""  # noqa: S608 - constant predicate
 
 # Readiness is tested again (not only by the locking SELECT) as a second line of defence:
 # a row another transaction leased meanwhile is left out rather than leased twice.
-LEASE = """
+LEASE = f"""
 UPDATE pinbridge_events SET lease_token = %(token)s, available_at = %(expires_at)s
-WHERE id = ANY(%(ids)s::bigint[]) AND status IN ('queued', 'retrying', 'paused')
+WHERE id = ANY(%(ids)s::bigint[]) AND {PENDING}
   AND available_at <= %(now)s
 RETURNING id, event_id, event_name, event_time, payload, attempts, enqueued_at
-"""
+"""  # noqa: S608 - constant predicate
 
-EXTEND = """
+EXTEND = f"""
 UPDATE pinbridge_events SET available_at = %(expires_at)s
 WHERE id = ANY(%(ids)s::bigint[]) AND lease_token = %(token)s
-  AND status IN ('queued', 'retrying', 'paused')
+  AND {PENDING}
 RETURNING id
-"""
+"""  # noqa: S608 - constant predicate
 
 # The statuses of the lease's rows before COMPLETE (for the counters). No lock needed:
 # only the holder of the token changes the status of a row that bears it, and the counters
@@ -117,7 +120,7 @@ WHERE id = ANY(%(ids)s::bigint[]) AND lease_token = %(token)s
 """
 
 # Rows whose lease_token no longer matches were re-leased by another worker: untouched.
-COMPLETE = """
+COMPLETE = f"""
 WITH changed AS (
     UPDATE pinbridge_events AS e SET
         status = v.status,
@@ -137,7 +140,7 @@ WITH changed AS (
     SELECT id, event_id, status, %(now)s, attempts, message FROM changed ORDER BY id
 ), unblocked AS (
     DELETE FROM pinbridge_dedup AS d USING changed AS c
-    WHERE c.status IN ('failed', 'expired') AND d.row_id = c.id
+    WHERE {status_in(KEY_RELEASING, "c.status")} AND d.row_id = c.id
       AND d.ad_account_id = c.ad_account_id AND d.event_id = c.event_id
       AND d.event_name = c.event_name
 ), released AS (
@@ -145,7 +148,7 @@ WITH changed AS (
     WHERE id = ANY(%(rest)s::bigint[]) AND lease_token = %(token)s
 )
 SELECT id, status FROM changed
-"""
+"""  # noqa: S608 - constant predicate
 
 # A replayed entry takes its dedup key back only when no other entry holds it.
 REPLAY = """
@@ -171,20 +174,20 @@ SELECT COUNT(*) FROM replayed
 """
 
 # The status test is repeated in the DELETE so that a row replayed meanwhile survives.
-PURGE_CHUNK = """
+PURGE_CHUNK = f"""
 WITH gone AS (
     DELETE FROM pinbridge_events
     WHERE id IN (
         SELECT id FROM pinbridge_events
-        WHERE status IN ('delivered', 'failed', 'expired') AND updated_at < %(cutoff)s
+        WHERE {FINAL} AND updated_at < %(cutoff)s
         LIMIT %(limit)s
-    ) AND status IN ('delivered', 'failed', 'expired') AND updated_at < %(cutoff)s
+    ) AND {FINAL} AND updated_at < %(cutoff)s
     RETURNING id, status
 ), history AS (
     DELETE FROM pinbridge_history WHERE row_id IN (SELECT id FROM gone)
 )
 SELECT status, COUNT(*) FROM gone GROUP BY status
-"""
+"""  # noqa: S608 - constant predicate
 
 PURGE_DEDUP = "DELETE FROM pinbridge_dedup WHERE expires_at <= %(now)s"
 

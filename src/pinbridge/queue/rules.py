@@ -1,5 +1,6 @@
 """Backend-independent queue rules: what an outcome does to a row, how a batch is cut,
-and which events of one enqueue call repeat an earlier one in the same call.
+how long a dedup key blocks, and which events of one enqueue call repeat an earlier one in
+the same call.
 
 Both backends call these so that SQLite and PostgreSQL behave identically.
 """
@@ -7,7 +8,7 @@ Both backends call these so that SQLite and PostgreSQL behave identically.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,12 +26,16 @@ from pinbridge.queue.records import (
 )
 
 __all__ = [
+    "KEY_RELEASING",
     "Change",
     "DedupKey",
+    "batch_ids",
     "change_for",
     "check_lease_args",
     "check_outcomes",
     "cut_by_bytes",
+    "dedup_expires_at",
+    "extended",
     "first_in_call",
     "full_message",
     "leased_event",
@@ -40,6 +45,9 @@ __all__ = [
 
 DedupKey = tuple[str, str, str]
 """(ad_account_id, event_id, event_name): what makes two events the same event."""
+
+KEY_RELEASING: tuple[EventStatus, ...] = ("failed", "expired")
+"""Entries in these statuses no longer block a new event with the same key."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +61,8 @@ class Change:
 
     @property
     def releases_key(self) -> bool:
-        """Failed and expired entries no longer block a new event with the same key."""
-        return self.status in ("failed", "expired")
+        """Whether the row gives up its dedup key (see ``KEY_RELEASING``)."""
+        return self.status in KEY_RELEASING
 
 
 def change_for(outcome: Outcome) -> Change:
@@ -97,6 +105,12 @@ def cut_by_bytes(sizes: Iterable[int], max_bytes: int) -> int:
     return count
 
 
+def batch_ids(candidates: Sequence[Any], max_bytes: int) -> list[int]:
+    """The row ids of the leading ``(id, size)`` candidates that fit in ``max_bytes``."""
+    fit = cut_by_bytes((row[1] for row in candidates), max_bytes)
+    return [int(row[0]) for row in candidates[:fit]]
+
+
 def check_lease_args(max_events: int, max_bytes: int, lease_seconds: float, min_age: float) -> None:
     """Reject nonsensical lease arguments with a message naming the argument."""
     if max_events < 1:
@@ -120,6 +134,18 @@ def check_outcomes(lease: Lease, outcomes: Mapping[int, Outcome]) -> None:
 def new_token() -> str:
     """A lease token no other lease, on any node, will ever have."""
     return secrets.token_hex(16)
+
+
+def dedup_expires_at(now: float, dedup_window_hours: float) -> float:
+    """Until when an entry accepted (or replayed) at ``now`` blocks the same event."""
+    return now + dedup_window_hours * 3600.0
+
+
+def extended(lease: Lease, kept: Collection[int], expires_at: float) -> Lease:
+    """``lease`` after an extension to ``expires_at``, holding only the rows in ``kept``
+    (the others were completed or re-leased meanwhile)."""
+    events = tuple(event for event in lease.events if event.row_id in kept)
+    return Lease(lease.token, lease.ad_account_id, events, expires_at)
 
 
 def retention_cutoff(now: float, retention_days: float) -> float:

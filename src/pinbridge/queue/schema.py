@@ -15,18 +15,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from pinbridge.queue import counters
+from pinbridge.queue.records import FINAL_STATUSES, PENDING_STATUSES, QueueUnavailable
 
-__all__ = ["FINAL", "PENDING", "SCHEMA_VERSION", "schema_statements", "upgrade"]
+__all__ = [
+    "FINAL",
+    "PENDING",
+    "SCHEMA_VERSION",
+    "check_version",
+    "schema_statements",
+    "status_in",
+    "upgrade",
+]
 
 SCHEMA_VERSION = 2
 """Written as a literal in ``_VERSION_ROW`` and ``upgrade``: change all three together."""
-PENDING = "status IN ('queued', 'retrying', 'paused')"
-"""SQL predicate of pending rows; queries repeat it verbatim so partial indexes apply."""
-FINAL = "status IN ('delivered', 'failed', 'expired')"
+
+
+def status_in(statuses: Iterable[str], column: str = "status") -> str:
+    """The SQL predicate ``column IN ('a', 'b')`` for a fixed set of statuses (names from
+    :mod:`pinbridge.queue.records`, never caller input)."""
+    quoted = ", ".join(f"'{status}'" for status in statuses)
+    return f"{column} IN ({quoted})"
+
+
+PENDING = status_in(PENDING_STATUSES)
+"""SQL predicate of pending rows; every query uses this string so partial indexes apply."""
+FINAL = status_in(FINAL_STATUSES)
+"""SQL predicate of final rows (delivered, failed, expired)."""
 
 _TYPES = {
     "sqlite": {"id": "INTEGER PRIMARY KEY AUTOINCREMENT", "bytes": "BLOB", "real": "REAL"},
@@ -101,6 +120,16 @@ def schema_statements(dialect: str) -> list[str]:
     return statements
 
 
+def check_version(version: int, display: str) -> None:
+    """Refuse a queue (``display`` names it) whose schema ``version`` a newer pinbridge
+    wrote: this one cannot know what that version changed."""
+    if version > SCHEMA_VERSION:
+        raise QueueUnavailable(
+            f"queue {display} was created by a newer pinbridge (schema {version}, "
+            f"this one knows {SCHEMA_VERSION}); upgrade pinbridge"
+        )
+
+
 def upgrade(execute: Callable[..., Any], version: int, mark: str) -> None:
     """Bring a queue at schema ``version`` up to ``SCHEMA_VERSION``, inside the caller's
     schema transaction (which must keep other writers out while it counts).
@@ -113,10 +142,6 @@ def upgrade(execute: Callable[..., Any], version: int, mark: str) -> None:
         return
     found = {str(status): int(n) for status, n in execute(counters.UPGRADE_GROUP_BY, ())}
     execute(counters.reset_statement(), ())
-    add = counters.add_statement(
-        {status: found.get(status, 0) for status in counters.STATUSES}, mark
-    )
-    if add is not None:
-        execute(*add)
+    counters.add(execute, {status: found.get(status, 0) for status in counters.STATUSES}, mark)
     execute("DROP TABLE IF EXISTS pinbridge_depth", ())
     execute("UPDATE pinbridge_meta SET value = '2' WHERE key = 'schema_version'", ())

@@ -30,17 +30,26 @@ from pinbridge.queue.records import (
     QueueUnavailable,
 )
 from pinbridge.queue.rules import (
+    batch_ids,
     change_for,
     check_lease_args,
     check_outcomes,
-    cut_by_bytes,
+    dedup_expires_at,
+    extended,
     first_in_call,
     full_message,
     leased_event,
     new_token,
     retention_cutoff,
 )
-from pinbridge.queue.schema import SCHEMA_VERSION, schema_statements, upgrade
+from pinbridge.queue.schema import (
+    FINAL,
+    PENDING,
+    SCHEMA_VERSION,
+    check_version,
+    schema_statements,
+    upgrade,
+)
 
 __all__ = ["SqliteQueue"]
 
@@ -161,12 +170,11 @@ class SqliteQueue:
         except sqlite3.Error as exc:
             conn.close()
             raise QueueUnavailable(self._open_error(str(exc))) from None
-        if version > SCHEMA_VERSION:
+        try:
+            check_version(version, self._display)
+        except QueueUnavailable:
             conn.close()
-            raise QueueUnavailable(
-                f"queue {self._display} was created by a newer pinbridge (schema "
-                f"{version}, this one knows {SCHEMA_VERSION}); upgrade pinbridge"
-            )
+            raise
         self._idle.append(conn)
 
     # -- writes -----------------------------------------------------------------------
@@ -175,7 +183,7 @@ class SqliteQueue:
         if not events:
             return []
         firsts = first_in_call(events)
-        expires_at = now + self._settings.dedup_window_hours * 3600.0
+        expires_at = dedup_expires_at(now, self._settings.dedup_window_hours)
         with self._write() as conn:
             fresh = [
                 i
@@ -217,14 +225,12 @@ class SqliteQueue:
                 if account is None:
                     return None
             candidates = conn.execute(
-                "SELECT id, size FROM pinbridge_events WHERE ad_account_id = ? "
-                "AND status IN ('queued', 'retrying', 'paused') AND available_at <= ? "
+                "SELECT id, size FROM pinbridge_events WHERE ad_account_id = ? "  # noqa: S608 - constant predicate
+                f"AND {PENDING} AND available_at <= ? "
                 "ORDER BY available_at, id LIMIT ?",
                 (account, now, max_events),
             ).fetchall()
-            ids = [
-                row[0] for row in candidates[: cut_by_bytes((r[1] for r in candidates), max_bytes)]
-            ]
+            ids = batch_ids(candidates, max_bytes)
             token = new_token()
             rows = conn.execute(
                 "UPDATE pinbridge_events SET lease_token = ?, available_at = ? "
@@ -241,14 +247,13 @@ class SqliteQueue:
             kept = {
                 row[0]
                 for row in conn.execute(
-                    "UPDATE pinbridge_events SET available_at = ? "
+                    "UPDATE pinbridge_events SET available_at = ? "  # noqa: S608 - constant predicate
                     "WHERE id IN (SELECT value FROM json_each(?)) AND lease_token = ? "
-                    "AND status IN ('queued', 'retrying', 'paused') RETURNING id",
+                    f"AND {PENDING} RETURNING id",
                     (now + lease_seconds, json.dumps(ids), lease.token),
                 )
             }
-        events = tuple(event for event in lease.events if event.row_id in kept)
-        return Lease(lease.token, lease.ad_account_id, events, now + lease_seconds)
+        return extended(lease, kept, now + lease_seconds)
 
     def complete(self, lease: Lease, outcomes: Mapping[int, Outcome], now: float) -> None:
         check_outcomes(lease, outcomes)
@@ -303,7 +308,7 @@ class SqliteQueue:
 
     def replay(self, row_ids: Sequence[int] | None, now: float) -> int:
         chosen = None if row_ids is None else json.dumps([int(i) for i in row_ids])
-        expires_at = now + self._settings.dedup_window_hours * 3600.0
+        expires_at = dedup_expires_at(now, self._settings.dedup_window_hours)
         with self._write() as conn:
             rows = conn.execute(
                 "UPDATE pinbridge_events SET status = 'queued', attempts = 0, "
@@ -327,9 +332,8 @@ class SqliteQueue:
         while True:
             with self._write() as conn:
                 rows = conn.execute(
-                    "SELECT id, status FROM pinbridge_events "
-                    "WHERE status IN ('delivered', 'failed', 'expired') "
-                    "AND updated_at < ? LIMIT ?",
+                    "SELECT id, status FROM pinbridge_events "  # noqa: S608 - constant predicate
+                    f"WHERE {FINAL} AND updated_at < ? LIMIT ?",
                     (cutoff, _PURGE_CHUNK),
                 ).fetchall()
                 ids = [row[0] for row in rows]

@@ -1,6 +1,6 @@
 """The SQLite backend's statements, one small function each, run inside the caller's
-transaction. The ``status IN (...)`` predicates repeat the partial indexes' predicates
-verbatim so that SQLite uses them.
+transaction. Pending rows are selected with :data:`~pinbridge.queue.schema.PENDING`, the
+partial indexes' own predicate, so that SQLite uses those indexes.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from pinbridge.queue import counters
 from pinbridge.queue.records import NewEvent
+from pinbridge.queue.schema import PENDING
 
 __all__ = [
     "add_counts",
@@ -27,8 +28,8 @@ __all__ = [
 def head(conn: sqlite3.Connection, now: float) -> tuple[str, float] | None:
     """The account and ready time of the oldest ready event, if any."""
     row = conn.execute(
-        "SELECT ad_account_id, available_at FROM pinbridge_events "
-        "WHERE status IN ('queued', 'retrying', 'paused') AND available_at <= ? "
+        "SELECT ad_account_id, available_at FROM pinbridge_events "  # noqa: S608 - constant predicate
+        f"WHERE {PENDING} AND available_at <= ? "
         "ORDER BY available_at, id LIMIT 1",
         (now,),
     ).fetchone()
@@ -40,8 +41,8 @@ def full_account(
 ) -> str | None:
     """An account with a full batch ready (by count or bytes), when none is old enough."""
     row = conn.execute(
-        "SELECT ad_account_id FROM pinbridge_events "
-        "WHERE status IN ('queued', 'retrying', 'paused') AND available_at <= ? "
+        "SELECT ad_account_id FROM pinbridge_events "  # noqa: S608 - constant predicate
+        f"WHERE {PENDING} AND available_at <= ? "
         "AND available_at > ? GROUP BY ad_account_id "
         "HAVING COUNT(*) >= ? OR SUM(size) >= ? ORDER BY MIN(available_at) LIMIT 1",
         (now, now - min_age, max_events, max_bytes),
@@ -126,6 +127,4 @@ def counts(conn: sqlite3.Connection) -> dict[str, int]:
 
 def add_counts(conn: sqlite3.Connection, deltas: Mapping[str, int]) -> None:
     """Add the net change per status of this transaction to the counters."""
-    statement = counters.add_statement(deltas, "?")
-    if statement is not None:
-        conn.execute(statement[0], statement[1])
+    counters.add(conn.execute, deltas, "?")
