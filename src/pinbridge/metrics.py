@@ -15,7 +15,7 @@ __all__ = ["Metrics"]
 
 # Every counter and histogram would also expose a ``*_created`` timestamp series, which
 # doubles the output and which nothing reading pinbridge's metrics uses.
-prometheus_client.disable_created_metrics()
+prometheus_client.disable_created_metrics()  # type: ignore[no-untyped-call]  # untyped upstream
 
 _LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600, 21600)
 
