@@ -300,6 +300,36 @@ def test_fixed_events_from_the_failed_events_file_can_be_sent_again(
     assert simulator.stats()["accepted_event_ids"] == ["g-1", "g-2"]
 
 
+def test_no_failed_out_keeps_no_copy_of_the_input_but_still_reports_the_reasons(
+    tmp_path: Path, simulator: SimulatorProcess
+) -> None:
+    config = write_config(tmp_path / "pinbridge.toml", simulator)
+    no_identity = {"event_name": "purchase", "context": {"event_id": "n-2"}}
+    source = write_ndjson(tmp_path / "events.ndjson", [event("n-1"), no_identity, old_event("n-3")])
+
+    result = run_send("--config", config, "--no-failed-out", "--json", source)
+
+    assert result.status == 1, result.stderr
+    summary = result.summary()
+    assert summary["counts"]["processed"] == 1
+    assert summary["counts"]["invalid"] == 1
+    assert summary["counts"]["failed"] == 1
+    assert summary["reasons"]["invalid"] and summary["reasons"]["failed"]
+    assert summary["failed_out"] is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "events.ndjson",
+        "events.ndjson.pinbridge-checkpoint",
+        "pinbridge.toml",
+    ]
+
+
+def test_failed_out_and_no_failed_out_together_are_a_usage_error(tmp_path: Path) -> None:
+    source = write_ndjson(tmp_path / "events.ndjson", [event("u-1")])
+    result = run_send("--no-failed-out", "--failed-out", str(tmp_path / "f.ndjson"), source)
+    assert result.status == 2
+    assert "not allowed with argument" in result.stderr
+
+
 def test_outputs_that_would_overwrite_the_input_are_refused(tmp_path: Path) -> None:
     source = write_ndjson(tmp_path / "events.ndjson", [event("h-1")])
     config = write_config(tmp_path / "pinbridge.toml", None)

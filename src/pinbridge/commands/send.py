@@ -54,11 +54,18 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--checkpoint", metavar="PATH", help="checkpoint file (default: FILE.pinbridge-checkpoint)"
     )
-    parser.add_argument(
+    failed = parser.add_mutually_exclusive_group()
+    failed.add_argument(
         "--failed-out",
         metavar="PATH",
         help="where failed and invalid events go (default: FILE.failed.ndjson; "
         "a dry run writes them only when this is given)",
+    )
+    failed.add_argument(
+        "--no-failed-out",
+        action="store_true",
+        help="write no failed-events file (it holds your input as given, personal data "
+        "included); the summary still counts them with their reasons",
     )
     parser.add_argument(
         "--batch-size",
@@ -159,6 +166,8 @@ def _plan(args: argparse.Namespace, settings: Settings) -> SendPlan:
 def _failed_out_path(args: argparse.Namespace, path: Path) -> Path | None:
     """A dry run writes the invalid events only where ``--failed-out`` says: its default
     file could be the one a real run of the same input is still filling."""
+    if args.no_failed_out:
+        return None
     if args.failed_out:
         return Path(args.failed_out)
     return None if args.dry_run else Path(f"{path}.failed.ndjson")

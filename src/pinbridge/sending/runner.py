@@ -94,8 +94,8 @@ async def run_send(
     """
     if not 1 <= plan.batch_size <= MAX_BATCH_EVENTS:
         raise ValueError(f"batch_size must be between 1 and {MAX_BATCH_EVENTS}")
-    if not plan.dry_run and (deliver is None or plan.failed_out_path is None):
-        raise ValueError("deliver and failed_out_path are required unless this is a dry run")
+    if not plan.dry_run and deliver is None:
+        raise ValueError("deliver is required unless this is a dry run")
     check_paths(plan)
     summary = SendSummary(plan.input_path, plan.input_format, plan.dry_run)
     with read_records(plan.input_path, plan.input_format) as records:

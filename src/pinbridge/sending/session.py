@@ -27,7 +27,8 @@ class SendPlan:
     """What to send and where the outputs go.
 
     ``checkpoint_path`` is ``None`` in a dry run (nothing is delivered, so there is no
-    progress to keep); ``failed_out_path`` may be ``None`` only in a dry run.
+    progress to keep). ``failed_out_path`` is ``None`` when no failed-events file is wanted
+    (``--no-failed-out``, or a dry run without ``--failed-out``).
     """
 
     input_path: Path
@@ -71,8 +72,8 @@ def open_checkpoint(
     if why_not:
         note(f"pinbridge send: {why_not}")
     if saved is None:
-        assert plan.failed_out_path is not None
-        return Checkpoint(fingerprint, failed_out_digest=path_digest(plan.failed_out_path))
+        path = plan.failed_out_path
+        return Checkpoint(fingerprint, failed_out_digest=path_digest(path) if path else "")
     summary.earlier = dict(saved.totals)
     summary.checkpoint_complete = saved.complete
     return saved
@@ -87,9 +88,14 @@ def open_failed_out(
     if path is None or checkpoint is None or not checkpoint.done:
         return FailedOut(path)
     if checkpoint.failed_out_digest != path_digest(path):
+        earlier = (
+            "were not kept (--no-failed-out)"
+            if not checkpoint.failed_out_digest
+            else "are in the file given with --failed-out then"
+        )
         note(
-            "pinbridge send: the failed events of earlier runs are in the file given with "
-            f"--failed-out then; this run writes its own to {path}"
+            f"pinbridge send: the failed events of earlier runs {earlier}; "
+            f"this run writes its own to {path}"
         )
         checkpoint.failed_out_digest = path_digest(path)
         checkpoint.failed_out_bytes = 0
