@@ -1,8 +1,9 @@
 """The mapping's fast paths give exactly what the general code they shortcut gives.
 
-Each shortcut (ASCII digests, percent-decoding, the memo of low-cardinality hashed fields)
-is compared with the general function on generated input, including the edge cases that
-make the shortcut step aside (non-ASCII text, 64 hex characters, bad escapes).
+Each shortcut (ASCII digests, the generated code's strip-once test for text, percent-decoding,
+the memo of low-cardinality hashed fields) is compared with the general function on generated
+input, including the edge cases that make the shortcut step aside (non-ASCII text, blanks,
+64 hex characters, bad escapes).
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pinbridge.mapping import Mapped, Mapper
-from pinbridge.mapping.context import EventContext
+from pinbridge.mapping.coerce import text
+from pinbridge.mapping.context import EventContext, Reject
 from pinbridge.mapping.derive import percent_decoded
 from pinbridge.mapping.hashing import ASCII_DIGESTS, HASHED_RULES
 from pinbridge.mapping.memo import memoised
+from pinbridge.mapping.paths import is_empty
 
 _ASCII = st.text(st.characters(min_codepoint=0, max_codepoint=127), min_size=1, max_size=70)
 _HEX = st.text(alphabet="0123456789abcdefABCDEF", min_size=64, max_size=64)
@@ -32,7 +35,40 @@ def test_ascii_digests_equal_the_hashed_rules(value: str) -> None:
     if value.isspace():
         return  # blank values never reach a rule
     for rule, digest in ASCII_DIGESTS.items():
-        assert rule(value, _ctx()) == [digest(value)]
+        assert rule(value, _ctx()) == [digest(value.strip())]
+
+
+_SOURCE_VALUES = st.one_of(
+    st.text(alphabet=" \t\n\x0b\x1c\u00a0\u2003aZ9.@é", max_size=8),
+    _HEX.map(lambda h: f" {h.upper()}\t"),
+    st.integers(),
+    st.floats(),
+    st.booleans(),
+    st.none(),
+    st.lists(st.sampled_from(["a", " ", "é"]), max_size=2),
+)
+
+
+@given(_SOURCE_VALUES)
+def test_the_generated_text_and_digest_fast_paths_equal_the_rules(value: object) -> None:
+    """Blank (ASCII or not), padded, non-ASCII and non-text values: the generated code, which
+    strips ASCII text once and skips the rule, maps each as the rule alone would."""
+    raw = {
+        "event_name": "search",
+        "context": {"event_id": "e1", "device": {"ip": "192.0.2.1", "user_agent": "UA"}},
+        "search_term": value,
+        "user": {"email": value},
+    }
+    result = Mapper().map(raw, 1)
+    assert isinstance(result, Mapped)
+    expected = {}
+    for field, rule in (("search_string", text), ("em", HASHED_RULES["em"])):
+        out = None if is_empty(value) else rule(value, _ctx())
+        if out is not None and not isinstance(out, Reject):
+            expected[field] = out
+    custom, user = result.event.get("custom_data", {}), result.event["user_data"]
+    assert custom.get("search_string") == expected.get("search_string")
+    assert user.get("em") == expected.get("em")
 
 
 @given(st.text(alphabet="%%%0123456789aAfFgG+ é=\u00ff\ud7ff", max_size=16))

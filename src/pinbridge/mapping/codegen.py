@@ -47,11 +47,12 @@ _SECTIONS = ("event", "user", "custom")
 _CONTENTS = "custom_data.contents"
 _NOT_A_LIST = "custom_data.contents: items is not a list; no item is forwarded"
 _EMPTY_DICT: dict[str, object] = {}  # stands for "not an object"; never written to
-_NONEMPTY = (
-    "v is not None and (v or (type(v) is not str and type(v) is not list "
-    "and type(v) is not dict)) and (type(v) is not str or not v.isspace())"
+_FILLED = (
+    "(v or (type(v) is not str and type(v) is not list and type(v) is not dict)) "
+    "and (type(v) is not str or not v.isspace())"
 )
-"""``not is_empty(v)`` (paths.is_empty), written out: the test every source value passes."""
+"""For ``v`` not None, ``not is_empty(v)`` (paths.is_empty) written out: the test every
+source value passes before its rule."""
 
 
 def build_source(plan: Plan, rules: Mapping[str, Rule]) -> tuple[str, dict[str, Any]]:
@@ -189,7 +190,8 @@ class _Writer:
             self.emit(1, f"_map_items({self.name('_items', plan)}, nodes, ctx, custom, warnings)")
             return
         self.emit(1, "v = raw.get('items')", "if type(v) is list: items = v", "else:")
-        self.emit(2, "items = ()", f"if {_NONEMPTY}: warnings.append({_NOT_A_LIST!r})")
+        warn = f"warnings.append({_NOT_A_LIST!r})"
+        self.emit(2, "items = ()", f"if v is not None and {_FILLED}: {warn}")
         if plan.keys is not None:
             self.emit(1, "ids = []", "contents = []")
             self.emit(1, "for position, item in enumerate(items):")
@@ -271,12 +273,15 @@ class _Writer:
             self.emit(depth, f"v = {self.name('_const', const)}")
         else:
             self.emit(depth, f"v = {_lookup(slot, key, index)}")
-            self.emit(depth, f"if {_NONEMPTY}:")
-            depth += 1
-            if value.fast is not None:  # the same result for non-blank ASCII text, no calls
-                self.emit(depth, f"if type(v) is str and v.isascii(): {out} = {value.fast}")
-                self.emit(depth, "else:")
+            if value.fast is not None:  # ASCII text: one strip is both the blank test and the rule
+                self.emit(depth, "if v is not None:")
+                self.emit(depth + 1, "if type(v) is str and v.isascii():")
+                self.emit(depth + 2, "t = v.strip()", f"if t: {out} = {value.fast}")
+                self.emit(depth + 1, f"elif {_FILLED}:")
                 depth += 1
+            else:
+                self.emit(depth, f"if v is not None and {_FILLED}:")
+            depth += 1
         self.emit(depth, f"o = {value.rule}(v, ctx)")
         self.emit(depth, f"if notes: _warn_notes({value.label}, {text!r}, ctx, warnings)")
         self.emit(depth, "if o is not None:")
@@ -287,11 +292,12 @@ class _Writer:
         self.emit(depth + 1, f"else: {out} = o")
 
     def ascii_fast(self, rule: Rule) -> str | None:
-        """An expression equal to ``rule(v, ctx)`` when ``v`` is non-blank ASCII text."""
+        """An expression equal to ``rule(v, ctx)`` in terms of ``t = v.strip()``, for ASCII
+        text ``v`` whose ``t`` is not empty (so ``v`` is not blank)."""
         if rule is coerce.text:
-            return "v.strip()"
+            return "t"
         digest = ASCII_DIGESTS.get(rule)
-        return None if digest is None else f"[{self.name('_digest', digest)}(v)]"
+        return None if digest is None else f"[{self.name('_digest', digest)}(t)]"
 
     def fallback(self, step: FieldStep, required: bool) -> None:
         """What to do when no source gave a value: the receive time, a derivation, an error."""

@@ -200,15 +200,13 @@ HASHED_RULES: dict[str, Rule] = {
 """The rule for each hashed ``user_data`` field, keyed by the field's name."""
 
 
-def _lower_digest(value: str) -> str:
-    text = value.strip()
+def _lower_digest(text: str) -> str:
     if len(text) == 64 and not text.strip(_HEX):
         return text.lower()
     return sha256(text.lower().encode()).hexdigest()
 
 
-def _as_is_digest(value: str) -> str:
-    text = value.strip()
+def _as_is_digest(text: str) -> str:
     if len(text) == 64 and not text.strip(_HEX):
         return text.lower()
     return sha256(text.encode()).hexdigest()
@@ -220,5 +218,7 @@ ASCII_DIGESTS: dict[Rule, Callable[[str], str]] = {
     HASHED_RULES["ln"]: _lower_digest,
     HASHED_RULES["external_id"]: _as_is_digest,
 }
-"""For rules whose normaliser needs no context: ``rule(v, ctx) == [digest(v)]`` whenever ``v``
-is ASCII text that is not blank (no NFC, nothing can be left empty or fail to encode)."""
+"""For rules whose normaliser needs no context: ``rule(v, ctx) == [digest(v.strip())]``
+whenever ``v`` is ASCII text that is not blank (no NFC, nothing can be left empty or fail to
+encode). The digest takes the stripped text because the generated code has just stripped it
+to test for blanks (codegen.ascii_fast)."""
