@@ -1,6 +1,7 @@
 """The mapping's fast paths give exactly what the general code they shortcut gives.
 
-Each shortcut (ASCII digests, the generated code's strip-once test for text, percent-decoding,
+Each shortcut (ASCII digests, the generated code's strip-once test for text, YYYY-MM-DD birthdates,
+percent-decoding,
 the memo of low-cardinality hashed fields) is compared with the general function on generated
 input, including the edge cases that make the shortcut step aside (non-ASCII text, blanks,
 64 hex characters, bad escapes).
@@ -17,7 +18,7 @@ from pinbridge.mapping import Mapped, Mapper
 from pinbridge.mapping.coerce import text
 from pinbridge.mapping.context import EventContext, Reject
 from pinbridge.mapping.derive import percent_decoded
-from pinbridge.mapping.hashing import ASCII_DIGESTS, HASHED_RULES
+from pinbridge.mapping.hashing import ASCII_DIGESTS, HASHED_RULES, _any_birthdate, _birthdate
 from pinbridge.mapping.memo import memoised
 from pinbridge.mapping.paths import is_empty
 
@@ -69,6 +70,28 @@ def test_the_generated_text_and_digest_fast_paths_equal_the_rules(value: object)
     custom, user = result.event.get("custom_data", {}), result.event["user_data"]
     assert custom.get("search_string") == expected.get("search_string")
     assert user.get("em") == expected.get("em")
+
+
+_DIGITS = "0123456789"
+_DATE_LIKE = st.one_of(
+    st.dates().map(lambda day: day.isoformat()),
+    st.builds(
+        "{}{}{}{}{}".format,
+        st.text(_DIGITS, min_size=4, max_size=4),
+        st.sampled_from(["-", "/", ""]),
+        st.text(_DIGITS, min_size=2, max_size=2),
+        st.sampled_from(["-", "/", ""]),
+        st.text(_DIGITS, min_size=2, max_size=2),
+    ),
+    st.text(alphabet="0129-/T:+ \u0663\uff11", min_size=8, max_size=12),
+)
+
+
+@given(_DATE_LIKE)
+def test_the_birthdate_fast_path_equals_the_general_path(text: str) -> None:
+    """Valid and impossible dates (month 13, 29 February, year 0000), other separators and
+    non-ASCII digits, which the fast path leaves to the general one."""
+    assert _birthdate(text, _ctx()) == _any_birthdate(text)  # Rejects: the same object
 
 
 @given(st.text(alphabet="%%%0123456789aAfFgG+ é=\u00ff\ud7ff", max_size=16))

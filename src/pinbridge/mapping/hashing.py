@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from hashlib import sha256
 
 from pinbridge.mapping.coerce import number_text
@@ -65,6 +65,21 @@ def _gender(text: str, ctx: EventContext) -> str | Reject:
 
 
 def _birthdate(text: str, ctx: EventContext) -> str | Reject:
+    """YYYYMMDD. The common ``YYYY-MM-DD`` shape skips the regex and the formatting of the
+    general path (``_any_birthdate``), which costs about four times as much."""
+    if len(text) == 10 and text.isascii() and text[4] == text[7] == "-":
+        digits = text[:4] + text[5:7] + text[8:]
+        if digits.isdigit():
+            try:
+                date.fromisoformat(text)  # the same range checks as datetime(year, month, day)
+            except ValueError:
+                return _NOT_DATE
+            return digits
+    return _any_birthdate(text)
+
+
+def _any_birthdate(text: str) -> str | Reject:
+    """Every accepted spelling: YYYY-MM-DD, YYYY/MM/DD, YYYYMMDD or an ISO date-time."""
     match = _DATE.fullmatch(text)
     if match is not None:
         year, month, day = (int(g) for g in match.groups() if g is not None)
