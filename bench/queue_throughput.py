@@ -1,7 +1,9 @@
 """Queue throughput: enqueue (single events and batches), lease + complete, depth().
 
 Runs on a SQLite file in a temporary directory and, when ``PINBRIDGE_TEST_POSTGRES_DSN``
-is set, on PostgreSQL (in a throw-away schema). Prints one JSON object per backend.
+is set, on PostgreSQL (in a throw-away schema). Prints one JSON object per backend, with the
+median fsync time of the temporary directory's disk measured just before: single-event
+enqueues wait for one commit each, so their rate follows the disk more than the code.
 
     .venv/bin/python bench/queue_throughput.py [--events 20000]
 """
@@ -37,6 +39,23 @@ def _events(prefix: str, count: int) -> list[NewEvent]:
 
 def _rate(count: int, seconds: float) -> float:
     return round(count / seconds, 1) if seconds else 0.0
+
+
+def fsync_ms(directory: str, count: int = 50) -> float:
+    """The median time of a one-byte write + fsync in ``directory``, in milliseconds."""
+    path = os.path.join(directory, "fsync-probe")
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        samples = []
+        for _ in range(count):
+            start = time.perf_counter()
+            os.write(descriptor, b"x")
+            os.fsync(descriptor)
+            samples.append(time.perf_counter() - start)
+    finally:
+        os.close(descriptor)
+        os.unlink(path)
+    return round(statistics.median(samples) * 1000, 3)
 
 
 def _timed(work: Callable[[], object]) -> float:
@@ -100,6 +119,8 @@ def main() -> None:
     dsn = os.environ.get("PINBRIDGE_TEST_POSTGRES_DSN", "").strip()
     if dsn:
         targets.append(("postgresql", lambda: postgres_url(dsn)))
+    with tempfile.TemporaryDirectory() as directory:
+        disk = fsync_ms(directory)
     for name, location in targets:
         with location() as url:
             queue = open_queue(QueueSettings(url=url))
@@ -107,7 +128,7 @@ def main() -> None:
                 result = measure(queue, args.events)
             finally:
                 queue.close()
-        print(json.dumps({"backend": name, "cpus": os.cpu_count(), **result}))
+        print(json.dumps({"backend": name, "cpus": os.cpu_count(), "fsync_ms": disk, **result}))
 
 
 if __name__ == "__main__":
