@@ -1,7 +1,7 @@
 """The mapping's fast paths give exactly what the general code they shortcut gives.
 
 Each shortcut (ASCII digests, the generated code's strip-once test for text, YYYY-MM-DD birthdates,
-percent-decoding,
+the query of a URL, percent-decoding,
 the memo of low-cardinality hashed fields) is compared with the general function on generated
 input, including the edge cases that make the shortcut step aside (non-ASCII text, blanks,
 64 hex characters, bad escapes).
@@ -9,15 +9,15 @@ input, including the edge cases that make the shortcut step aside (non-ASCII tex
 
 from __future__ import annotations
 
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from pinbridge.mapping import Mapped, Mapper
 from pinbridge.mapping.coerce import text
 from pinbridge.mapping.context import EventContext, Reject
-from pinbridge.mapping.derive import percent_decoded
+from pinbridge.mapping.derive import percent_decoded, url_query
 from pinbridge.mapping.hashing import ASCII_DIGESTS, HASHED_RULES, _any_birthdate, _birthdate
 from pinbridge.mapping.memo import memoised
 from pinbridge.mapping.paths import is_empty
@@ -97,6 +97,24 @@ def test_the_birthdate_fast_path_equals_the_general_path(text: str) -> None:
 @given(st.text(alphabet="%%%0123456789aAfFgG+ é=\u00ff\ud7ff", max_size=16))
 def test_percent_decoding_equals_urllib(text: str) -> None:
     assert percent_decoded(text) == unquote(text)
+
+
+def _urlsplit_query(url: str) -> str | None:
+    try:
+        return urlsplit(url).query
+    except ValueError:
+        return None
+
+
+@given(
+    st.text(alphabet="hts:/?#&=[]@.%\t\r\n é\x00", max_size=24)
+    | st.builds("{}{}".format, st.sampled_from(["https://", "//", "http://[::1", ""]), st.text())
+)
+@example("https://a.example/p#x?epik=1")
+@example("//[::1/?epik=1")
+@example("https://a.example/?epik=1\t2")
+def test_the_url_query_equals_urlsplits(url: str) -> None:
+    assert url_query(url) == _urlsplit_query(url)
 
 
 @given(

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from urllib.parse import unquote, urlsplit
 
@@ -19,6 +20,7 @@ __all__ = [
     "click_id_fallback",
     "derive_action_source",
     "percent_decoded",
+    "url_query",
 ]
 
 ACTION_SOURCES = frozenset({"app_android", "app_ios", "offline", "web"})
@@ -31,6 +33,8 @@ _ASCII_ESCAPES = {
 }
 """``%xx`` escapes of ASCII characters (both cases), as urllib.parse.unquote decodes them."""
 
+_URLSPLIT_SPECIAL = re.compile(r"[\[\]\t\r\n]")
+"""What urlsplit deletes (tab, CR, LF) or checks (the brackets of an IPv6 host)."""
 _TYPE = (("type", None),)
 _APP = (("context", None), ("app", None))
 _OS_SOURCES = (
@@ -87,9 +91,8 @@ def click_id_fallback(cookie_name: str) -> Callable[[EventContext], str | None]:
 
 def _query_parameter(url: str, name: str) -> str | None:
     """The first non-empty value of query parameter ``name``, percent-decoded ('+' kept)."""
-    try:
-        query = urlsplit(url).query
-    except ValueError:
+    query = url_query(url)
+    if query is None:
         return None
     for pair in query.split("&"):
         key, _, value = pair.partition("=")
@@ -98,6 +101,22 @@ def _query_parameter(url: str, name: str) -> str | None:
             if decoded:
                 return decoded
     return None
+
+
+def url_query(url: str) -> str | None:
+    """``urlsplit(url).query``, None when urlsplit refuses the URL.
+
+    urlsplit costs about 1 µs, mostly on parts the query does not need. The query is what
+    lies between the first ``?`` and the first ``#`` (scheme and host contain neither), so
+    ASCII URLs without what urlsplit deletes (tab, CR, LF) or checks (``[``, ``]``: IPv6
+    hosts) are split here; anything else goes through urlsplit.
+    """
+    if url.isascii() and _URLSPLIT_SPECIAL.search(url) is None:
+        return url.partition("#")[0].partition("?")[2]
+    try:
+        return urlsplit(url).query
+    except ValueError:
+        return None
 
 
 def _cookie(cookies: str, prefix: str) -> str | None:
