@@ -23,12 +23,15 @@ from pinbridge.mapping.checks import check_user_data, required_missing, unique
 from pinbridge.mapping.coerce import valid_text
 from pinbridge.mapping.context import CountryLookup, EventContext, Reject, Rule
 from pinbridge.mapping.hashing import ASCII_DIGESTS
-from pinbridge.mapping.items import map_items
+from pinbridge.mapping.items import ITEMS_NOT_A_LIST, map_items
 from pinbridge.mapping.nodes import NodeOp
 from pinbridge.mapping.plan import (
+    CUSTOM_DATA,
     EVENT_ID,
     EVENT_TIME,
     EVENT_URL,
+    ROOT,
+    USER_DATA,
     CompiledSource,
     FieldStep,
     ItemsPlan,
@@ -43,9 +46,9 @@ __all__ = ["Build", "build_source", "compile_build"]
 Build = Callable[[dict[str, object], int, dict[str, object], list[str]], MappingResult]
 """``build(raw, received_at, event, errors)``: resolve every field of ``raw`` (spec 6)."""
 
-_SECTIONS = ("event", "user", "custom")
+_SECTIONS = {ROOT: "event", USER_DATA: "user", CUSTOM_DATA: "custom"}
+"""The build function's local dict that each plan section is written into."""
 _CONTENTS = "custom_data.contents"
-_NOT_A_LIST = "custom_data.contents: items is not a list; no item is forwarded"
 _EMPTY_DICT: dict[str, object] = {}  # stands for "not an object"; never written to
 _FILLED = (
     "(v or (type(v) is not str and type(v) is not list and type(v) is not dict)) "
@@ -190,7 +193,7 @@ class _Writer:
             self.emit(1, f"_map_items({self.name('_items', plan)}, nodes, ctx, custom, warnings)")
             return
         self.emit(1, "v = raw.get('items')", "if type(v) is list: items = v", "else:")
-        warn = f"warnings.append({_NOT_A_LIST!r})"
+        warn = f"warnings.append({ITEMS_NOT_A_LIST!r})"
         self.emit(2, "items = ()", f"if v is not None and {_FILLED}: {warn}")
         if plan.keys is not None:
             self.emit(1, "ids = []", "contents = []")

@@ -18,7 +18,6 @@ __all__ = [
     "count",
     "currency",
     "decimal",
-    "decimal_text",
     "integer",
     "ip_address",
     "joined_text",

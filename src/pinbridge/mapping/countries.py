@@ -11,7 +11,7 @@ import re
 import unicodedata
 from functools import cache
 
-__all__ = ["country_code", "fold", "subdivision_code"]
+__all__ = ["country_code", "subdivision_code"]
 
 _ASCII_NOT_LETTERS = re.compile(r"[^a-z]+")
 

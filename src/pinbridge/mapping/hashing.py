@@ -19,7 +19,7 @@ from pinbridge.mapping.context import EventContext, Reject, Rule
 from pinbridge.mapping.countries import country_code, subdivision_code
 from pinbridge.mapping.phones import phone_digits
 
-__all__ = ["ASCII_DIGESTS", "HASHED_RULES", "hashed_rule"]
+__all__ = ["ASCII_DIGESTS", "HASHED_RULES"]
 
 Normaliser = Callable[[str, EventContext], "str | Reject"]
 

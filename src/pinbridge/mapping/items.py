@@ -14,8 +14,9 @@ from pinbridge.mapping.paths import is_empty
 from pinbridge.mapping.plan import ItemRule, ItemsPlan
 from pinbridge.mapping.resolve import REJECTED, lookup, resolve, resolve_sources
 
-__all__ = ["map_items"]
+__all__ = ["ITEMS_NOT_A_LIST", "map_items"]
 
+ITEMS_NOT_A_LIST = "custom_data.contents: items is not a list; no item is forwarded"
 _CONTENT_IDS = "custom_data.content_ids"
 
 
@@ -34,7 +35,7 @@ def map_items(
     items = ctx.root.get("items")
     item_list: list[object] = items if type(items) is list else []
     if type(items) is not list and not is_empty(items):
-        warnings.append("custom_data.contents: items is not a list; no item is forwarded")
+        warnings.append(ITEMS_NOT_A_LIST)
     per_item = [nodes + fill_nodes(plan.item_ops, item) for item in item_list]
     if plan.keys is not None and item_list:
         contents = []

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pinbridge.mapping.context import EventContext, Rule
 
-__all__ = ["LIMIT", "MEMOISED", "memoised", "memoised_rules"]
+__all__ = ["LIMIT", "memoised", "memoised_rules"]
 
 LIMIT = 4096
 MEMOISED: dict[str, bool] = {

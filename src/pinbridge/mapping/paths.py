@@ -10,15 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = [
-    "ITEMS_KEY",
-    "PathError",
-    "SourcePath",
-    "Step",
-    "is_empty",
-    "parse_path",
-    "walk",
-]
+__all__ = ["PathError", "SourcePath", "Step", "is_empty", "parse_path", "walk"]
 
 ITEMS_KEY = "items"
 _ITEM_MARK = "X"

@@ -35,7 +35,6 @@ from pinbridge.mapping.table import (
 )
 
 __all__ = [
-    "CONST",
     "CUSTOM_DATA",
     "EVENT_ID",
     "EVENT_TIME",
@@ -45,7 +44,6 @@ __all__ = [
     "CompiledSource",
     "FieldStep",
     "ItemRule",
-    "ItemSource",
     "ItemsPlan",
     "Plan",
     "compile_plan",

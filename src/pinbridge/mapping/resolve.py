@@ -10,7 +10,7 @@ from __future__ import annotations
 from pinbridge.mapping.context import EventContext, Reject, Rule
 from pinbridge.mapping.plan import CompiledSource, FieldStep
 
-__all__ = ["REJECTED", "Label", "label_text", "lookup", "resolve", "resolve_sources", "warn_notes"]
+__all__ = ["REJECTED", "lookup", "resolve", "resolve_sources", "warn_notes"]
 
 
 class _Rejected:

@@ -26,7 +26,6 @@ __all__ = [
     "NUM_ITEMS",
     "REQUIRED",
     "Field",
-    "Fallback",
 ]
 
 Fallback = Literal["action_source", "received_at", "click_id"]

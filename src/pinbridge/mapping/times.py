@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from pinbridge.mapping.context import EventContext, Reject
 
-__all__ = ["MILLISECONDS_FROM", "event_time", "unix_seconds"]
+__all__ = ["event_time"]
 
 MILLISECONDS_FROM = 100_000_000_000
 _LATEST = 253_402_300_799  # 9999-12-31T23:59:59Z
