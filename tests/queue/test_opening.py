@@ -70,10 +70,12 @@ def test_opening_gives_up_after_the_busy_timeout(tmp_path: Path) -> None:
     writer = sqlite3.connect(path, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")
     try:
-        with pytest.raises(QueueUnavailable, match="database is locked"):
+        with pytest.raises(QueueUnavailable, match="database is locked") as caught:
             open_queue(QueueSettings(url=f"sqlite:///{path}", busy_timeout_seconds=0.2))
     finally:
         writer.close()
+    assert "raise that setting" in str(caught.value)
+    assert "[queue] busy_timeout_seconds = 0.2" in str(caught.value)
 
 
 def test_missing_directory_is_a_clear_error(tmp_path: Path) -> None:

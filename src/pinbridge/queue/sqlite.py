@@ -70,11 +70,16 @@ def _switch_to_wal(conn: sqlite3.Connection, timeout: float) -> str:
         try:
             return str(conn.execute("PRAGMA journal_mode=WAL").fetchone()[0])
         except sqlite3.OperationalError as exc:
-            busy = exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
-            if not busy or time.monotonic() + pause > deadline:
+            if not _is_busy(exc) or time.monotonic() + pause > deadline:
                 raise
         time.sleep(pause)
         pause = min(pause * 2, 0.05)
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    """Whether SQLite gave up waiting for another connection's lock (SQLITE_BUSY)."""
+    code: int = getattr(exc, "sqlite_errorcode", 0)  # absent on errors raised by the module itself
+    return code & 0xFF == sqlite3.SQLITE_BUSY
 
 
 class SqliteQueue:
@@ -103,7 +108,7 @@ class SqliteQueue:
             mode = _switch_to_wal(conn, self._settings.busy_timeout_seconds)
             conn.execute("PRAGMA synchronous=FULL")
         except sqlite3.Error as exc:
-            raise QueueUnavailable(self._open_error(str(exc))) from None
+            raise QueueUnavailable(self._open_error(exc)) from None
         if mode.lower() != "wal":
             conn.close()
             raise QueueUnavailable(
@@ -112,10 +117,17 @@ class SqliteQueue:
             )
         return conn
 
-    def _open_error(self, cause: str) -> str:
+    def _open_error(self, exc: sqlite3.Error) -> str:
+        """Why the file could not be opened, with the fix that fits the cause."""
+        if _is_busy(exc):
+            return (
+                f"cannot open queue {self._display}: {exc} (another process held a write "
+                f"lock for longer than [queue] busy_timeout_seconds = "
+                f"{self._settings.busy_timeout_seconds:g}; let it finish or raise that setting)"
+            )
         parent = Path(self._path).resolve().parent
         return (
-            f"cannot open queue {self._display}: {cause} "
+            f"cannot open queue {self._display}: {exc} "
             f"(check that {parent} exists and is writable, and that the file is a "
             "pinbridge SQLite queue)"
         )
@@ -169,7 +181,7 @@ class SqliteQueue:
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             conn.close()
-            raise QueueUnavailable(self._open_error(str(exc))) from None
+            raise QueueUnavailable(self._open_error(exc)) from None
         try:
             check_version(version, self._display)
         except QueueUnavailable:
