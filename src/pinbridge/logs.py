@@ -66,8 +66,16 @@ class RedactingFilter(logging.Filter):
 
     def __init__(self, secrets: Iterable[str] = (), keep: Iterable[str] = ()) -> None:
         super().__init__()
-        self._secrets = tuple(s for s in secrets if s)
-        self._keep = frozenset(keep)
+        self._secrets: tuple[str, ...] = ()
+        self._keep: frozenset[str] = frozenset()
+        self.update(secrets, keep)
+
+    def update(self, secrets: Iterable[str], keep: Iterable[str] = ()) -> None:
+        """Redact these secrets (too) from now on, and show ``keep`` as it is (a reloaded
+        configuration's tokens and keys). Secrets once known stay redacted."""
+        known = {*self._secrets, *(s for s in secrets if s)}
+        self._secrets = tuple(sorted(known, key=len, reverse=True))
+        self._keep = self._keep | frozenset(k for k in keep if k)
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = redact(record.getMessage(), self._secrets, self._keep)
@@ -131,11 +139,12 @@ def configure_logging(
     secrets: Iterable[str] = (),
     keep: Iterable[str] = (),
     stream: IO[str] | None = None,
-) -> None:
+) -> RedactingFilter:
     """Send every logger (pinbridge's, uvicorn's, the root) as JSON lines to ``stream``.
 
     Replaces the root logger's handlers with one that redacts ``secrets`` (and personal
-    data) but shows the values in ``keep`` as they are.
+    data) but shows the values in ``keep`` as they are; returns that filter, so that a
+    reload can give it new secrets.
     """
     handler = logging.StreamHandler(stream or sys.stderr)
     redactor = RedactingFilter(secrets, keep)
@@ -150,3 +159,4 @@ def configure_logging(
         named = logging.getLogger(name)
         named.handlers.clear()
         named.propagate = True
+    return redactor

@@ -28,13 +28,13 @@ class Metrics:
         self.events = Counter(
             "pinbridge_events",
             "Events by status (ingest: queued, duplicate, filtered, invalid; delivery: "
-            "delivered, failed, retrying, paused, expired) and Pinterest event name.",
-            ["status", "event_name"],
+            "delivered, failed, retrying, expired), Pinterest event name and destination.",
+            ["status", "event_name", "destination"],
             registry=self.registry,
         )
         self.queue_depth = Gauge(
             "pinbridge_queue_depth",
-            "Events accepted and not yet final (queued, retrying or paused), all nodes.",
+            "Events accepted and not yet final (queued or retrying), all nodes.",
             registry=self.registry,
         )
         self.delivery_latency = Histogram(
@@ -45,8 +45,9 @@ class Metrics:
         )
         self.pinterest_responses = Counter(
             "pinbridge_pinterest_responses",
-            "HTTP answers from Pinterest by status code, or timeout / connection_error.",
-            ["status"],
+            "HTTP answers from Pinterest by status code (or timeout / connection_error) "
+            "and destination.",
+            ["status", "destination"],
             registry=self.registry,
         )
 

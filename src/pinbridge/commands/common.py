@@ -9,7 +9,13 @@ from pinbridge.config import ENV_ACCESS_TOKEN, ENV_AD_ACCOUNT_ID, Settings, load
 from pinbridge.errors import ConfigError
 from pinbridge.secrets import Secret
 
-__all__ = ["ENV_CONFIG", "add_config_argument", "require_credentials", "settings_from_args"]
+__all__ = [
+    "ENV_CONFIG",
+    "add_config_argument",
+    "require_credentials",
+    "require_destination_credentials",
+    "settings_from_args",
+]
 
 ENV_CONFIG = "PINBRIDGE_CONFIG"
 
@@ -29,15 +35,41 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     return load_settings(args.config)
 
 
+def require_destination_credentials(settings: Settings, command: str) -> None:
+    """Every configured destination has its ad account id and token, or a ConfigError
+    naming the first one that does not and where its token is read from."""
+    for name, destination in settings.destinations.items():
+        if name == "default":
+            require_credentials(settings, command)
+        elif destination.pinterest.access_token is None:
+            raise ConfigError(
+                f"{command} needs an access token for destination {name!r}: "
+                f"set {destination.token_source}"
+            )
+
+
 def require_credentials(
-    settings: Settings, command: str, hint: str = "", *, grouped: bool = False
+    settings: Settings,
+    command: str,
+    hint: str = "",
+    *,
+    grouped: bool = False,
+    destination: str = "default",
 ) -> Secret:
-    """The access token, once both Pinterest credentials are set.
+    """The access token of ``destination``, once both its Pinterest credentials are set.
 
     Otherwise a ConfigError ``"<command> needs ..."`` naming each missing setting with its
     config key and environment variable, then ``hint``. ``grouped`` lists the settings
     together (``pinbridge send``'s wording) rather than one by one (``pinbridge serve``'s).
     """
+    if destination != "default":
+        chosen = settings.destination(destination)
+        if chosen.pinterest.access_token is None:
+            raise ConfigError(
+                f"{command} needs an access token for destination {destination!r}: "
+                f"set {chosen.token_source}{hint}"
+            )
+        return chosen.pinterest.access_token
     pinterest = settings.pinterest
     token = pinterest.access_token
     missing = [

@@ -33,6 +33,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     listing.add_argument("--limit", type=_positive, default=100, help="at most N (default 100)")
     listing.add_argument("--offset", type=_not_negative, default=0, help="skip the first N")
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
+    _add_destination_argument(listing)
     listing.set_defaults(run=run_list)
     replay = actions.add_parser("replay", help="queue dead letters again")
     add_config_argument(replay)
@@ -46,7 +47,16 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="ROW_ID",
         help="row ids, as shown by 'pinbridge dead-letters list'",
     )
+    _add_destination_argument(replay)
     replay.set_defaults(run=run_replay)
+
+
+def _add_destination_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--destination",
+        metavar="NAME",
+        help="only this destination's dead letters (default: every destination)",
+    )
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -56,8 +66,10 @@ def run_list(args: argparse.Namespace) -> int:
     from pinbridge.server.views import dead_letter_view
 
     with _open(args) as queue:
-        letters = queue.dead_letters(limit=args.limit, offset=args.offset)
-        total = queue.counts().get("failed", 0)
+        letters = queue.dead_letters(
+            limit=args.limit, offset=args.offset, destination=args.destination
+        )
+        total = queue.dead_letter_count(args.destination)
     views = [dead_letter_view(letter) for letter in letters]
     if args.json:
         for view in views:
@@ -66,7 +78,7 @@ def run_list(args: argparse.Namespace) -> int:
     if not views:
         print("no dead letters" if total == 0 else f"no dead letters past offset {args.offset}")
         return 0
-    columns = ("row_id", "failed_at_utc", "ad_account_id", "event_name", "event_id", "attempts")
+    columns = ("row_id", "failed_at_utc", "destination", "event_name", "event_id", "attempts")
     rows = [[str(view[c]) for c in columns] for view in views]
     widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
     header = [c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)]
@@ -84,7 +96,7 @@ def run_replay(args: argparse.Namespace) -> int:
 
     selection: list[int] | None = None if args.all else list(dict.fromkeys(args.row_ids))
     with _open(args) as queue:
-        count = queue.replay(selection, time.time())
+        count = queue.replay(selection, time.time(), args.destination)
     if selection is None:
         print(f"replayed {count} dead letter(s): queued again for delivery")
         return 0
@@ -101,7 +113,10 @@ def run_replay(args: argparse.Namespace) -> int:
 def _open(args: argparse.Namespace) -> Iterator[Queue]:
     from pinbridge.queue import open_queue
 
-    queue = open_queue(settings_from_args(args).queue)
+    settings = settings_from_args(args)
+    if args.destination is not None:
+        settings.destination(args.destination)  # a ConfigError naming the configured ones
+    queue = open_queue(settings.queue)
     try:
         yield queue
     finally:

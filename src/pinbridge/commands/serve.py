@@ -3,20 +3,28 @@
 Prints ``pinbridge serve listening on http://HOST:PORT`` on standard output once it takes
 requests; logs go to standard error as JSON lines. SIGTERM (or Ctrl+C) stops intake, lets the
 requests in flight and the batches being delivered finish, closes everything, exits 0.
+SIGHUP reads the configuration again (see docs/service.md, "Live reload").
 """
 
 from __future__ import annotations
 
 import argparse
 import socket
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from pinbridge.commands.common import add_config_argument, require_credentials, settings_from_args
+from pinbridge.commands.common import (
+    add_config_argument,
+    require_destination_credentials,
+    settings_from_args,
+)
 from pinbridge.errors import ConfigError
 
 if TYPE_CHECKING:
-    from pinbridge.config import Settings
-    from pinbridge.secrets import Secret
+    from pinbridge.config import DestinationSettings, Settings
+    from pinbridge.delivery.targets import Connect, EventSender
+    from pinbridge.logs import RedactingFilter
+    from pinbridge.metrics import Metrics
 
 __all__ = ["add_parser", "run"]
 
@@ -55,26 +63,57 @@ def run(args: argparse.Namespace) -> int:
     from pinbridge.logs import configure_logging
 
     settings = settings_from_args(args)
-    token = require_credentials(settings, "pinbridge serve")
+    require_destination_credentials(settings, "pinbridge serve")
     host = args.host or settings.server.host
     port = settings.server.port if args.port is None else args.port
     if not 0 <= port < 65536:
         raise ConfigError(f"--port must be between 0 and 65535, not {port}")
-    # The redaction filter must know the clear values to recognise them in any log line.
-    keys = [key.reveal() for key in settings.server.source_keys]
-    account = settings.pinterest.ad_account_id
-    configure_logging(args.log_level, secrets=[token.reveal(), *keys], keep=[account or ""])
-    return asyncio.run(_serve(settings, token, host, port, deliver=not args.no_delivery))
+    secrets, keep = _redaction_of(settings)
+    redactor = configure_logging(args.log_level, secrets=secrets, keep=keep)
+
+    def load() -> Settings:
+        reloaded = settings_from_args(args)
+        require_destination_credentials(reloaded, "the reloaded configuration")
+        return reloaded
+
+    return asyncio.run(
+        _serve(settings, host, port, deliver=not args.no_delivery, load=load, redactor=redactor)
+    )
 
 
-async def _serve(settings: Settings, token: Secret, host: str, port: int, *, deliver: bool) -> int:
+def _redaction_of(settings: Settings) -> tuple[list[str], list[str]]:
+    """The clear values the log filter must hide (tokens, keys) and the ones it must show
+    (ad account ids), so that it can recognise them in any log line."""
+    secrets = [key.reveal() for key in settings.server.admin_keys]
+    keep: list[str] = []
+    for destination in settings.destinations.values():
+        token = destination.pinterest.access_token
+        if token is not None:
+            secrets.append(token.reveal())
+        secrets.extend(key.reveal() for key in destination.source_keys)
+        keep.append(destination.pinterest.ad_account_id or "")
+    return secrets, keep
+
+
+async def _serve(
+    settings: Settings,
+    host: str,
+    port: int,
+    *,
+    deliver: bool,
+    load: Callable[[], Settings],
+    redactor: RedactingFilter,
+) -> int:
+    import asyncio
     import logging
+    import signal
 
-    from pinbridge.delivery import PinterestClient
-    from pinbridge.delivery.worker import DeliveryService, response_observer
+    from pinbridge.delivery.worker import DeliveryService
     from pinbridge.metrics import Metrics
     from pinbridge.queue import open_queue
     from pinbridge.server.app import create_app
+    from pinbridge.server.hosts import is_loopback
+    from pinbridge.server.reloading import reload_configuration
     from pinbridge.server.runner import bind_socket, serve_app
 
     log = logging.getLogger("pinbridge.serve")
@@ -85,32 +124,91 @@ async def _serve(settings: Settings, token: Secret, host: str, port: int, *, del
             f"cannot listen on {host}:{port}: {exc.strerror}; choose another [server] host/port "
             "(or --host/--port)"
         ) from None
+    loopback = is_loopback(str(sock.getsockname()[0]))
+    try:
+        _refuse_open_exposure(settings, loopback, str(sock.getsockname()[0]))
+    except ConfigError:
+        sock.close()
+        raise
     queue = open_queue(settings.queue)
     try:
         metrics = Metrics()
-        client = PinterestClient(
-            access_token=token,
-            base_url=settings.pinterest.api_base_url,
-            test_mode=settings.pinterest.test_mode,
-            timeout=settings.delivery.request_timeout_seconds,
-            observer=response_observer(metrics),
+        service = (
+            DeliveryService(settings, queue, metrics, connect=_connector(settings, metrics))
+            if deliver
+            else None
         )
-        async with client:
-            service = DeliveryService(settings, queue, client, metrics) if deliver else None
-            app = create_app(settings, queue, metrics, service=service)
-            context = app.state.pinbridge
+        app = create_app(
+            settings, queue, metrics, service=service, loader=load, loopback_only=loopback
+        )
+        context = app.state.pinbridge
+        context.on_settings.append(lambda new: redactor.update(*_redaction_of(new)))
 
-            def stop_intake() -> None:
-                context.draining = True
+        def stop_intake() -> None:
+            context.draining = True
 
+        loop = asyncio.get_running_loop()
+        reloads: set[asyncio.Task[object]] = set()
+
+        def on_hangup() -> None:
+            task = loop.create_task(reload_configuration(context))
+            reloads.add(task)
+            task.add_done_callback(reloads.discard)
+
+        loop.add_signal_handler(signal.SIGHUP, on_hangup)
+        try:
             await serve_app(
                 app, sock, on_signal=stop_intake, on_ready=lambda: _announce(sock, deliver)
             )
+        finally:
+            loop.remove_signal_handler(signal.SIGHUP)
     finally:
         queue.close()
         sock.close()
     log.info("pinbridge serve stopped")
     return 0
+
+
+def _refuse_open_exposure(settings: Settings, loopback: bool, address: str) -> None:
+    """Beyond loopback, both kinds of keys are needed unless ``[server] allow_open``."""
+    if loopback or settings.server.allow_open:
+        return
+    senders = any(d.source_keys for d in settings.destinations.values())
+    missing = [
+        what
+        for what, present in (
+            ("sender keys ([server] source_keys, or destinations.NAME.source_keys)", senders),
+            ("operator keys ([server] admin_keys)", bool(settings.server.admin_keys)),
+        )
+        if not present
+    ]
+    if missing:
+        raise ConfigError(
+            f"pinbridge serve will not listen on {address} (reachable from other machines) "
+            f"without {' and '.join(missing)}: set them (keys of at least 16 characters), or "
+            "listen on 127.0.0.1, or set [server] allow_open = true to run it open on purpose"
+        )
+
+
+def _connector(settings: Settings, metrics: Metrics) -> Connect:
+    """How the delivery service builds each destination's Pinterest client."""
+    from pinbridge.delivery import PinterestClient
+    from pinbridge.delivery.worker import response_observer
+
+    timeout = settings.delivery.request_timeout_seconds
+
+    def connect(destination: DestinationSettings) -> EventSender:
+        token = destination.pinterest.access_token
+        assert token is not None  # require_destination_credentials checked it
+        return PinterestClient(
+            access_token=token,
+            base_url=destination.pinterest.api_base_url,
+            test_mode=destination.pinterest.test_mode,
+            timeout=timeout,
+            observer=response_observer(metrics, destination.name),
+        )
+
+    return connect
 
 
 def _announce(sock: socket.socket, deliver: bool) -> None:

@@ -1,11 +1,17 @@
-"""The delivery workers: lease a batch, send it, record each event's outcome.
+"""The delivery workers: lease a batch of one destination, send it, record each outcome.
 
 ``settings.delivery.workers`` loops run concurrently in one process; several processes may
 share one queue (PostgreSQL). A batch is acknowledged only after Pinterest's answer for each
-of its events is known, so an event is sent again only when an attempt's outcome could not
-be known (a timeout, or a process killed after sending); it then carries the same event_id,
-which Pinterest deduplicates. While a send is in flight the lease is extended in the
-background, so a slow batch (timeouts, splits on 400) is never taken by a second worker.
+of its events is known. While a send is in flight the lease is extended in the background,
+so a slow batch (timeouts, splits on 400) is never taken by a second worker. When the answer
+is known but cannot be recorded (the queue's disk is full, its database unreachable), the
+outcomes are kept in memory and recording is retried, the lease still extended, so the batch
+is not sent again; it is sent again only when the outcome could not be known (a timeout) or
+the process died before recording it. See docs/delivery.md.
+
+A refused token pauses the destination for every node (the pause lives in the queue): its
+events are left as they are, and one small probe batch is tried per ``pause_seconds`` until
+Pinterest accepts the token again or a reload brings a new one.
 """
 
 from __future__ import annotations
@@ -14,17 +20,13 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 
 from pinbridge.config import Settings
-from pinbridge.delivery import (
-    EventOutcome,
-    PinterestClient,
-    Processed,
-    Rejected,
-    Transient,
-)
 from pinbridge.delivery.outcome_policy import RetryPolicy, expired_outcome, queue_outcome
+from pinbridge.delivery.outcomes import EventOutcome, Processed, Rejected, Transient
+from pinbridge.delivery.targets import Connect, Target, Targets
 from pinbridge.metrics import Metrics
 from pinbridge.queue import Queue
 from pinbridge.queue.records import (
@@ -34,23 +36,31 @@ from pinbridge.queue.records import (
     LeasedEvent,
     Outcome,
     Paused,
+    PauseState,
+    Retrying,
 )
 from pinbridge.queue.rules import change_for
 
-__all__ = ["DeliveryService", "response_observer"]
+__all__ = ["PROBE_EVENTS", "DeliveryService", "response_observer"]
+
+PROBE_EVENTS = 10
+"""Events in the one batch that tests a paused destination's token per pause interval."""
 
 _log = logging.getLogger("pinbridge.delivery")
 
 _MIN_POLL = 0.05
 _MAX_POLL = 1.0
-_MAX_ERROR_PAUSE = 30.0
+_MAX_ERROR_PAUSE = 2.0
+_PAUSES_FRESH_FOR = 1.0
+_RECORD_RETRY_SECONDS = 0.5
 
 
-def response_observer(metrics: Metrics) -> Callable[[str, float], None]:
+def response_observer(metrics: Metrics, destination: str) -> Callable[[str, float], None]:
     """A ``PinterestClient`` observer counting every HTTP answer in ``pinterest_responses``."""
+    counter = metrics.pinterest_responses
 
     def observe(status: str, _seconds: float) -> None:
-        metrics.pinterest_responses.labels(status).inc()
+        counter.labels(status, destination).inc()
 
     return observe
 
@@ -62,51 +72,66 @@ class DeliveryService:
         self,
         settings: Settings,
         queue: Queue,
-        client: PinterestClient,
         metrics: Metrics,
         *,
+        connect: Connect,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
     ) -> None:
         self._delivery = settings.delivery
         self._lease_seconds = settings.queue.lease_seconds
         self._queue = queue
-        self._client = client
+        self._targets = Targets(settings, connect)
         self._metrics = metrics
         self._clock = clock
         self._rng = rng or random.Random()
         self._policy = RetryPolicy.from_settings(settings.delivery)
-        self._pauses: dict[str, Paused] = {}
+        self._pauses: dict[str, PauseState] = {}
+        self._pauses_read_at = float("-inf")
+        self._unknown: set[str] = set()
+        self._unrecorded: dict[int, Outcome] = {}
+        self._stopping = False
         self._poll = min(_MAX_POLL, max(_MIN_POLL, self._delivery.batch_max_age_seconds / 4))
-
-    def paused_accounts(self) -> dict[str, str]:
-        """Ad accounts whose token Pinterest refused, with the reason; cleared on a success."""
-        return {account: pause.message for account, pause in self._pauses.items()}
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run the loops until ``stop`` is set; returns once their in-flight batches are done."""
-        async with asyncio.TaskGroup() as group:
-            for number in range(self._delivery.workers):
-                group.create_task(self._loop(stop), name=f"pinbridge-delivery-{number}")
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._watch(stop))
+                for number in range(self._delivery.workers):
+                    group.create_task(self._loop(stop), name=f"pinbridge-delivery-{number}")
+        finally:
+            await self._targets.aclose()
+
+    async def reconfigure(self, settings: Settings) -> None:
+        """Deliver with a reloaded configuration: new tokens, accounts and destinations apply
+        to the next batch, and every pause ends (the new token gets its chance at once).
+        ``[delivery]`` and ``[queue]`` changes wait for a restart."""
+        await self._targets.reconfigure(settings)
+        self._unknown.clear()
+        for name in list(await asyncio.to_thread(self._queue.pauses)):
+            if await asyncio.to_thread(self._queue.resume, name):
+                _log.warning(
+                    "delivery to destination %s resumed: the configuration was reloaded", name
+                )
+        self._pauses = {}
+        self._pauses_read_at = float("-inf")
+
+    async def _watch(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+        self._stopping = True
 
     async def _loop(self, stop: asyncio.Event) -> None:
         failures = 0
         while not stop.is_set():
             try:
-                lease = await asyncio.to_thread(
-                    self._queue.lease,
-                    self._clock(),
-                    max_events=self._delivery.batch_max_events,
-                    max_bytes=self._delivery.batch_max_bytes,
-                    lease_seconds=self._lease_seconds,
-                    min_age=self._delivery.batch_max_age_seconds,
-                )
+                lease, probe = await self._next_lease()
                 if lease is not None:
-                    await self._deliver(lease)
+                    await self._deliver(lease, probe=probe)
                 failures = 0
             except Exception as exc:
                 failures += 1
-                wait = min(_MAX_ERROR_PAUSE, 0.5 * 2**failures)
+                wait = min(_MAX_ERROR_PAUSE, 0.125 * 2**failures)
                 _log.warning(
                     "delivery loop: queue error (%s: %s); trying again in %.1f s",
                     type(exc).__name__,
@@ -118,52 +143,100 @@ class DeliveryService:
             if lease is None:
                 await _sleep_unless(stop, self._poll)
 
-    async def _deliver(self, lease: Lease) -> None:
+    async def _current_pauses(self, now: float) -> Mapping[str, PauseState]:
+        if now - self._pauses_read_at >= _PAUSES_FRESH_FOR:
+            self._pauses = await asyncio.to_thread(self._queue.pauses)
+            self._pauses_read_at = now
+        return self._pauses
+
+    async def _next_lease(self) -> tuple[Lease | None, bool]:
+        """A probe batch of a paused destination whose interval is up, else a normal batch
+        of the destinations that are not paused; whether it is a probe."""
+        now = self._clock()
+        pauses = await self._current_pauses(now)
+        for name, pause in pauses.items():
+            if pause.until > now or self._targets.get(name) is None:
+                continue
+            until = now + self._policy.pause_seconds
+            if await asyncio.to_thread(self._queue.claim_probe, name, now, until):
+                pauses_now = dict(self._pauses)
+                pauses_now[name] = PauseState(pause.reason, pause.since, until)
+                self._pauses = pauses_now
+                probe = await asyncio.to_thread(
+                    self._queue.lease,
+                    now,
+                    max_events=PROBE_EVENTS,
+                    max_bytes=self._delivery.batch_max_bytes,
+                    lease_seconds=self._lease_seconds,
+                    only=name,
+                )
+                if probe is not None:
+                    return probe, True
+        lease = await asyncio.to_thread(
+            self._queue.lease,
+            now,
+            max_events=self._delivery.batch_max_events,
+            max_bytes=self._delivery.batch_max_bytes,
+            lease_seconds=self._lease_seconds,
+            min_age=self._delivery.batch_max_age_seconds,
+            exclude=(*pauses, *self._unknown),
+        )
+        return lease, False
+
+    async def _deliver(self, lease: Lease, *, probe: bool) -> None:
         """Decide, send and record one leased batch."""
+        target = self._targets.get(lease.destination)
+        if target is None:
+            self._unknown.add(lease.destination)
+            _log.warning(
+                "events are queued for destination %s, which is not configured; they wait "
+                "until it is configured again (then reload)",
+                lease.destination,
+            )
+            await asyncio.to_thread(self._queue.complete, lease, {}, self._clock())
+            return
         now = self._clock()
         outcomes: dict[int, Outcome] = {}
         to_send: list[LeasedEvent] = []
         for event in lease.events:
-            expired = expired_outcome(event.event_time, now, self._policy)
-            if expired is not None:
-                outcomes[event.row_id] = expired
+            known = self._unrecorded.get(event.row_id) or expired_outcome(
+                event.event_time, now, self._policy
+            )
+            if known is not None:
+                outcomes[event.row_id] = known
             else:
                 to_send.append(event)
-        pause = self._pauses.get(lease.ad_account_id)
-        if to_send and pause is not None and now < pause.next_attempt_at:
-            for event in to_send:
-                outcomes[event.row_id] = pause
-            to_send = []
         if to_send:
-            results = await self._send(lease, to_send)
+            async with self._targets.holding(target):
+                results = await self._send(lease, target, to_send)
             now = self._clock()
-            decided = [
-                queue_outcome(
+            refusal: Paused | None = None
+            for event, result in zip(to_send, results, strict=True):
+                outcome = queue_outcome(
                     result,
                     previous_attempts=event.attempts,
                     now=now,
                     policy=self._policy,
                     rng=self._rng,
                 )
-                for event, result in zip(to_send, results, strict=True)
-            ]
-            for event, outcome in zip(to_send, decided, strict=True):
-                outcomes[event.row_id] = outcome
-            self._note_account(lease.ad_account_id, results, decided, now)
-        await asyncio.to_thread(self._queue.complete, lease, outcomes, self._clock())
-        self._count(lease.events, outcomes)
+                if isinstance(outcome, Paused):
+                    refusal = refusal or outcome  # the event stays as it is
+                else:
+                    outcomes[event.row_id] = outcome
+            await self._note_destination(target, refusal, results, now, probe=probe)
+        await self._record(lease, outcomes)
+        self._count(lease, outcomes)
+        _log_batch(lease.destination, len(to_send), outcomes)
 
-    async def _send(self, lease: Lease, events: Sequence[LeasedEvent]) -> list[EventOutcome]:
-        """Send ``events``, extending the lease while the answer is awaited.
-
-        The caller completes with the lease it leased: the queue matches rows by the lease's
-        token, which extending keeps, and leaves alone any row another worker took meanwhile.
-        """
+    async def _send(
+        self, lease: Lease, target: Target, events: Sequence[LeasedEvent]
+    ) -> list[EventOutcome]:
+        """Send ``events``, extending the lease while the answer is awaited."""
         done = asyncio.Event()
         heartbeat = asyncio.create_task(self._keep_leased(lease, done))
         try:
             results: list[EventOutcome] = list(
-                await self._client.send(lease.ad_account_id, [e.payload for e in events])
+                await target.sender.send(target.ad_account_id, [e.payload for e in events])
             )
         except Exception as exc:  # the client never raises for HTTP trouble: this is a bug
             _log.exception("delivery: sending a batch of %d events failed", len(events))
@@ -177,6 +250,48 @@ class DeliveryService:
             results = [Transient(reason=reason, retry_after=None, ambiguous=True) for _ in events]
         return results
 
+    async def _record(self, lease: Lease, outcomes: dict[int, Outcome]) -> None:
+        """Record ``outcomes``; while the queue cannot take them, keep them in memory, keep
+        the lease and try again, so that the events are not sent a second time.
+
+        During shutdown it gives up after ``lease_seconds`` (the events are then sent again
+        once the lease expires, as after a crash)."""
+        self._unrecorded.update(outcomes)
+        done = asyncio.Event()
+        heartbeat: asyncio.Task[None] | None = None
+        gave_up_at: float | None = None
+        try:
+            while True:
+                try:
+                    await asyncio.to_thread(self._queue.complete, lease, outcomes, self._clock())
+                    return
+                except Exception as exc:
+                    if heartbeat is None:
+                        _log.warning(
+                            "delivery: Pinterest answered for %d events but the outcome cannot "
+                            "be recorded (%s: %s); keeping it and trying again",
+                            len(outcomes),
+                            type(exc).__name__,
+                            exc,
+                        )
+                        heartbeat = asyncio.create_task(self._keep_leased(lease, done))
+                if self._stopping:
+                    gave_up_at = gave_up_at or time.monotonic() + self._lease_seconds
+                    if time.monotonic() > gave_up_at:
+                        _log.error(
+                            "delivery: stopping with %d outcomes not recorded; those events "
+                            "will be sent again after their lease expires",
+                            len(outcomes),
+                        )
+                        return
+                await asyncio.sleep(_RECORD_RETRY_SECONDS)
+        finally:
+            for row_id in outcomes:
+                self._unrecorded.pop(row_id, None)
+            done.set()
+            if heartbeat is not None:
+                await heartbeat
+
     async def _keep_leased(self, lease: Lease, done: asyncio.Event) -> None:
         """Extend ``lease`` every third of ``lease_seconds`` until ``done`` is set."""
         interval = self._lease_seconds / 3
@@ -188,54 +303,87 @@ class DeliveryService:
             except Exception as exc:
                 _log.warning(
                     "delivery: could not extend the lease of a batch (%s: %s); "
-                    "another worker may send it again after it expires",
+                    "another node may send it again after it expires",
                     type(exc).__name__,
                     exc,
                 )
 
-    def _note_account(
+    async def _note_destination(
         self,
-        account: str,
+        target: Target,
+        refusal: Paused | None,
         results: Sequence[EventOutcome],
-        decided: Sequence[Outcome],
         now: float,
+        *,
+        probe: bool,
     ) -> None:
-        """Pause the account on a refused token (said loudly, once); resume on a success.
-
-        The pause is the ``Paused`` the policy decided for the first refused event, so its
-        time and reason are built in one place (``queue_outcome``).
-        """
-        pause = next((o for o in decided if isinstance(o, Paused)), None)
-        if pause is not None:
-            if account not in self._pauses:
+        """Pause the destination on a refused token (said loudly once); resume on an answer."""
+        name = target.name
+        if refusal is not None:
+            until = now + self._policy.pause_seconds
+            await asyncio.to_thread(self._queue.pause, name, refusal.message, now, until)
+            if name not in self._pauses:
                 _log.error(
-                    "delivery for ad account %s is PAUSED: %s. Events are kept and retried every "
-                    "%g s; fix [pinterest] access_token (or PINBRIDGE_ACCESS_TOKEN) and check the "
-                    "token's ad account access",
-                    account,
-                    pause.message,
+                    "delivery to destination %s (ad account %s) is PAUSED: %s. Events are kept "
+                    "and one batch of at most %d is tried every %g s; fix the token (%s) and "
+                    "reload (SIGHUP or POST /v1/reload)",
+                    name,
+                    target.ad_account_id,
+                    refusal.message,
+                    PROBE_EVENTS,
                     self._policy.pause_seconds,
+                    "the destination's access_token",
                 )
             else:
+                _log.warning("destination %s is still refused; next try in %g s", name, until - now)
+            self._pauses = {**self._pauses, name: PauseState(refusal.message, now, until)}
+        elif (probe or name in self._pauses) and any(
+            isinstance(r, Processed | Rejected) for r in results
+        ):
+            if await asyncio.to_thread(self._queue.resume, name):
                 _log.warning(
-                    "ad account %s is still refused; next try in %g s",
-                    account,
-                    pause.next_attempt_at - now,
+                    "delivery to destination %s resumed: Pinterest accepts the token", name
                 )
-            self._pauses[account] = pause
-        elif account in self._pauses and any(isinstance(r, Processed | Rejected) for r in results):
-            del self._pauses[account]
-            _log.warning("delivery for ad account %s resumed: Pinterest accepts the token", account)
+            self._pauses = {k: v for k, v in self._pauses.items() if k != name}
 
-    def _count(self, events: Sequence[LeasedEvent], outcomes: dict[int, Outcome]) -> None:
+    def _count(self, lease: Lease, outcomes: Mapping[int, Outcome]) -> None:
         now = self._clock()
-        for event in events:
+        for event in lease.events:
             outcome = outcomes.get(event.row_id)
             if outcome is None:
                 continue
-            self._metrics.events.labels(change_for(outcome).status, event.event_name).inc()
+            status = change_for(outcome).status
+            self._metrics.events.labels(status, event.event_name, lease.destination).inc()
             if isinstance(outcome, Delivered | Failed):
                 self._metrics.delivery_latency.observe(max(0.0, now - event.enqueued_at))
+
+
+def _log_batch(destination: str, sent: int, outcomes: Mapping[int, Outcome]) -> None:
+    """One line per batch with its counts; a warning naming the reasons of its dead letters
+    and of its retries (Pinterest's messages and causes, never event values)."""
+    if not outcomes:
+        return
+    statuses = Counter(change_for(o).status for o in outcomes.values())
+    _log.info(
+        "batch recorded",
+        extra={"destination": destination, "sent": sent, **dict(sorted(statuses.items()))},
+    )
+    failed = Counter(o.message for o in outcomes.values() if isinstance(o, Failed))
+    if failed:
+        _log.warning(
+            "%d events of destination %s are dead letters: %s",
+            sum(failed.values()),
+            destination,
+            "; ".join(f"{reason} (x{count})" for reason, count in failed.most_common(5)),
+        )
+    retrying = Counter(o.message for o in outcomes.values() if isinstance(o, Retrying))
+    if retrying:
+        _log.warning(
+            "%d events of destination %s will be retried: %s",
+            sum(retrying.values()),
+            destination,
+            "; ".join(f"{reason} (x{count})" for reason, count in retrying.most_common(3)),
+        )
 
 
 async def _wait_for(event: asyncio.Event, seconds: float) -> bool:

@@ -23,11 +23,11 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pinbridge.config import Settings
-from pinbridge.errors import ConfigError
 from pinbridge.metrics import Metrics
 from pinbridge.queue import Queue, QueueUnavailable
-from pinbridge.server import dashboard, deliverylog, ingest, ops
-from pinbridge.server.context import DeliveryRunner, ServerContext
+from pinbridge.server import dashboard, deliverylog, ingest, ops, reloading
+from pinbridge.server.context import DeliveryRunner, ReloadState, Runtime, ServerContext
+from pinbridge.server.hosts import HostCheck
 from pinbridge.server.ingest import RETRY_AFTER_SECONDS
 from pinbridge.server.responses import error_response
 
@@ -47,17 +47,40 @@ def create_app(
     service: DeliveryRunner | None = None,
     clock: Callable[[], float] = time.time,
     purge_interval: float = PURGE_INTERVAL_SECONDS,
+    loader: Callable[[], Settings] | None = None,
+    loopback_only: bool = False,
 ) -> Starlette:
-    """The ASGI app; ``app.state.pinbridge`` is its :class:`ServerContext`."""
-    if not settings.pinterest.ad_account_id:
-        raise ConfigError(
-            "no ad account id: set [pinterest] ad_account_id in the config file "
-            "or the environment variable PINBRIDGE_AD_ACCOUNT_ID"
-        )
-    ctx = ServerContext(settings, queue, metrics, service, clock)
+    """The ASGI app; ``app.state.pinbridge`` is its :class:`ServerContext`.
+
+    ``loader`` reads the configuration again for a reload (``POST /v1/reload``, SIGHUP);
+    without it a reload re-applies ``settings``. ``loopback_only`` turns the Host check on.
+    """
+    ctx = ServerContext(
+        runtime=Runtime.of(settings),
+        queue=queue,
+        metrics=metrics,
+        service=service,
+        clock=clock,
+        reload_state=ReloadState(loaded_at=clock()),
+        loopback_only=loopback_only,
+        loader=loader or (lambda: settings),
+    )
     app = Starlette(
-        routes=[*ingest.routes, *deliverylog.routes, *ops.routes, *dashboard.routes],
-        middleware=[Middleware(_AccessLog)],
+        routes=[
+            *ingest.routes,
+            *deliverylog.routes,
+            *reloading.routes,
+            *ops.routes,
+            *dashboard.routes,
+        ],
+        middleware=[
+            Middleware(
+                HostCheck,
+                active=lambda: ctx.loopback_only,
+                allowed=lambda: ctx.allowed_hosts,
+            ),
+            Middleware(_AccessLog),
+        ],
         exception_handlers={
             HTTPException: _http_error,
             QueueUnavailable: _queue_unavailable,

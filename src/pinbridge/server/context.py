@@ -1,15 +1,18 @@
-"""What every endpoint of one server shares: settings, queue, metrics, delivery, clock.
+"""What every endpoint of one server shares: the running configuration, queue, metrics,
+delivery, clock and reload state.
 
 Kept on ``app.state.pinbridge``; :func:`context_of` reads it back with its type. The
-delivery service is optional so that an ingest-only node (``serve --no-delivery``) and
-tests can run the API alone.
+configuration in force is one immutable :class:`Runtime`, replaced whole by a reload, so a
+request sees either the old configuration or the new one, never a mix. The delivery service
+is optional so that an ingest-only node (``serve --no-delivery``) and tests can run the API
+alone.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol, cast
 
 from starlette.requests import Request
@@ -17,8 +20,9 @@ from starlette.requests import Request
 from pinbridge.config import Settings
 from pinbridge.metrics import Metrics
 from pinbridge.queue import Queue
+from pinbridge.server.keys import KeyRing
 
-__all__ = ["DeliveryRunner", "ServerContext", "context_of"]
+__all__ = ["DeliveryRunner", "ReloadState", "Runtime", "ServerContext", "context_of"]
 
 
 class DeliveryRunner(Protocol):
@@ -26,25 +30,66 @@ class DeliveryRunner(Protocol):
 
     async def run(self, stop: asyncio.Event) -> None: ...
 
-    def paused_accounts(self) -> dict[str, str]: ...
+    async def reconfigure(self, settings: Settings) -> None: ...
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """One loaded configuration and the key ring built from it."""
+
+    settings: Settings
+    keys: KeyRing
+
+    @classmethod
+    def of(cls, settings: Settings) -> Runtime:
+        """The runtime of ``settings``."""
+        return cls(settings, KeyRing.from_settings(settings))
+
+    @property
+    def destination_names(self) -> tuple[str, ...]:
+        """The configured destinations, ``default`` first when it exists."""
+        return tuple(self.settings.destinations)
+
+
+@dataclass
+class ReloadState:
+    """When the configuration in force was loaded, and the last failed reload, if any."""
+
+    loaded_at: float
+    reloads: int = 0
+    error: str | None = None
+    error_at: float | None = None
 
 
 @dataclass
 class ServerContext:
     """Shared state of one app. ``draining`` turns new ingest away once shutdown began;
-    ``delivery_problem`` says why delivery stopped when it stopped on its own."""
+    ``delivery_problem`` says why delivery stopped when it stopped on its own;
+    ``loopback_only`` says the server listens on loopback (the Host check applies)."""
 
-    settings: Settings
+    runtime: Runtime
     queue: Queue
     metrics: Metrics
     service: DeliveryRunner | None
     clock: Callable[[], float]
+    reload_state: ReloadState
     draining: bool = False
     delivery_problem: str | None = None
+    loopback_only: bool = False
+    loader: Callable[[], Settings] | None = None
+    on_settings: list[Callable[[Settings], None]] = field(default_factory=list)
+    reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
-    def paused_accounts(self) -> dict[str, str]:
-        """Accounts whose token Pinterest refused, with the reason (empty without delivery)."""
-        return self.service.paused_accounts() if self.service is not None else {}
+    @property
+    def settings(self) -> Settings:
+        """The configuration in force."""
+        return self.runtime.settings
+
+    @property
+    def allowed_hosts(self) -> frozenset[str]:
+        """Host names this server answers for besides loopback ones (the Host check)."""
+        server = self.settings.server
+        return frozenset((server.host.lower(), *server.allowed_hosts))
 
 
 def context_of(request: Request) -> ServerContext:

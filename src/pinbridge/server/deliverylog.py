@@ -1,8 +1,9 @@
 """The delivery log: an event's history, dead letters and their replay, a status summary.
 
 ``GET /v1/events/{event_id}``, ``GET /v1/dead-letters``, ``POST /v1/dead-letters/replay``
-and ``GET /v1/status`` (what the dashboard shows). They take the same source key as ingest
-when ``[server] source_keys`` is set. Queue calls are blocking and run in a thread.
+and ``GET /v1/status`` (what the dashboard shows). They need an operator key
+(``[server] admin_keys``; see :mod:`pinbridge.server.auth`). ``?destination=NAME`` narrows
+dead letters and replay to one destination. Queue calls are blocking and run in a thread.
 """
 
 from __future__ import annotations
@@ -15,14 +16,15 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from pinbridge.queue.records import DeadLetter
-from pinbridge.server.auth import check_source_key
+from pinbridge.logs import utc_text
+from pinbridge.queue.records import DeadLetter, PauseState
+from pinbridge.server.auth import admin_refusal
 from pinbridge.server.body import BodyTooLarge, read_bounded
 from pinbridge.server.context import ServerContext, context_of
 from pinbridge.server.responses import JSONResponse, error_response
-from pinbridge.server.views import dead_letter_view, history_entry_view
+from pinbridge.server.views import dead_letter_view, history_entry_view, pause_view
 
-__all__ = ["MAX_PAGE", "routes"]
+__all__ = ["MAX_PAGE", "destination_param", "routes"]
 
 MAX_PAGE = 1000
 _REPLAY_BODY_LIMIT = 1024 * 1024
@@ -32,7 +34,7 @@ _log = logging.getLogger("pinbridge.server.deliverylog")
 async def event_history(request: Request) -> Response:
     """Every status change of every queue entry with this event_id, oldest first."""
     ctx = context_of(request)
-    refusal = check_source_key(request, ctx.settings.server.source_keys)
+    refusal = admin_refusal(request, ctx.runtime.keys)
     if refusal is not None:
         return refusal
     event_id = request.path_params["event_id"]
@@ -57,18 +59,19 @@ async def event_history(request: Request) -> Response:
 async def dead_letters(request: Request) -> Response:
     """Failed events with Pinterest's reason, oldest first, one page at a time."""
     ctx = context_of(request)
-    refusal = check_source_key(request, ctx.settings.server.source_keys)
+    refusal = admin_refusal(request, ctx.runtime.keys)
     if refusal is not None:
         return refusal
     try:
         limit = _int_param(request, "limit", 100, 1, MAX_PAGE)
         offset = _int_param(request, "offset", 0, 0, None)
+        destination = destination_param(request, ctx)
     except ValueError as exc:
         return error_response(400, str(exc))
 
     def read() -> tuple[list[DeadLetter], int]:
-        page = ctx.queue.dead_letters(limit=limit, offset=offset)
-        return page, ctx.queue.counts().get("failed", 0)
+        page = ctx.queue.dead_letters(limit=limit, offset=offset, destination=destination)
+        return page, ctx.queue.dead_letter_count(destination)
 
     page, total = await asyncio.to_thread(read)
     return JSONResponse(
@@ -84,10 +87,11 @@ async def dead_letters(request: Request) -> Response:
 async def replay(request: Request) -> Response:
     """Queue failed events again: ``{"row_ids": [...]}`` or ``{"all": true}``."""
     ctx = context_of(request)
-    refusal = check_source_key(request, ctx.settings.server.source_keys)
+    refusal = admin_refusal(request, ctx.runtime.keys)
     if refusal is not None:
         return refusal
     try:
+        destination = destination_param(request, ctx)
         body = await read_bounded(request, _REPLAY_BODY_LIMIT)
         row_ids = _replay_selection(body)
     except BodyTooLarge as exc:
@@ -98,34 +102,66 @@ async def replay(request: Request) -> Response:
         return error_response(400, str(exc))
     except ClientDisconnect:
         return Response(status_code=400)
-    count = await asyncio.to_thread(ctx.queue.replay, row_ids, ctx.clock())
+    count = await asyncio.to_thread(ctx.queue.replay, row_ids, ctx.clock(), destination)
     _log.info(
         "dead letters replayed",
-        extra={"replayed": count, "selection": "all" if row_ids is None else len(row_ids)},
+        extra={
+            "replayed": count,
+            "selection": "all" if row_ids is None else len(row_ids),
+            "destination": destination or "all",
+        },
     )
     return JSONResponse({"replayed": count})
 
 
 async def status(request: Request) -> Response:
-    """Counts by status, queue depth and paused accounts, for the dashboard."""
+    """Counts, queue depth, destinations and their pauses, the configuration's load state."""
     ctx = context_of(request)
-    refusal = check_source_key(request, ctx.settings.server.source_keys)
+    refusal = admin_refusal(request, ctx.runtime.keys)
     if refusal is not None:
         return refusal
-    counts, depth = await asyncio.to_thread(_counts_and_depth, ctx)
+    counts, depth, pauses = await asyncio.to_thread(_queue_state, ctx)
+    reload_state = ctx.reload_state
     return JSONResponse(
         {
             "counts": counts,
             "queue_depth": depth,
-            "paused_accounts": ctx.paused_accounts(),
+            "destinations": {
+                name: {
+                    "ad_account_id": destination.pinterest.ad_account_id,
+                    "paused": pause_view(pauses[name]) if name in pauses else None,
+                }
+                for name, destination in ctx.settings.destinations.items()
+            },
             "delivery": _delivery_state(ctx),
             "draining": ctx.draining,
+            "configuration": {
+                "loaded_at": reload_state.loaded_at,
+                "loaded_at_utc": utc_text(reload_state.loaded_at),
+                "reloads": reload_state.reloads,
+                "reload_error": reload_state.error,
+                "reload_error_at": reload_state.error_at,
+            },
         }
     )
 
 
-def _counts_and_depth(ctx: ServerContext) -> tuple[dict[str, int], int]:
-    return ctx.queue.counts(), ctx.queue.depth()
+def _queue_state(ctx: ServerContext) -> tuple[dict[str, int], int, dict[str, PauseState]]:
+    return ctx.queue.counts(), ctx.queue.depth(), ctx.queue.pauses()
+
+
+def destination_param(request: Request, ctx: ServerContext) -> str | None:
+    """``?destination=NAME`` (a configured destination), or None for all of them."""
+    name = request.query_params.get("destination")
+    if name is None or name == "":
+        return None
+    names = ctx.runtime.destination_names
+    if name not in names:
+        raise ValueError(
+            f"query parameter destination: no destination named {name!r}; "
+            f"configured destinations: {', '.join(names)}"
+        )
+    return name
 
 
 def _delivery_state(ctx: ServerContext) -> str:

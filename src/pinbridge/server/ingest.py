@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from pinbridge.mapping import Filtered, Invalid, Mapped
 from pinbridge.queue.records import NewEvent, QueueFull
-from pinbridge.server.auth import check_source_key
+from pinbridge.server.auth import ingest_destination
 from pinbridge.server.body import BodyTooLarge, read_bounded
 from pinbridge.server.context import ServerContext, context_of
 from pinbridge.server.parsing import (
@@ -30,6 +30,7 @@ from pinbridge.server.parsing import (
     parse_ndjson,
     parse_single,
 )
+from pinbridge.server.ratelimit import RateLimitedWarning
 from pinbridge.server.responses import JSONResponse, error_response
 
 __all__ = ["RETRY_AFTER_SECONDS", "routes"]
@@ -38,14 +39,19 @@ RETRY_AFTER_SECONDS = 5
 _NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
 _NO_EVENT_NAME = "none"  # metrics label of events that have no Pinterest event name
 _log = logging.getLogger("pinbridge.server.ingest")
+_refused_senders = RateLimitedWarning(
+    _log,
+    "ingest refused %d requests without a valid sender key in the last %d s: a sender is "
+    "misconfigured (wrong or missing key) or someone is guessing",
+)
 
 
 async def ingest_one(request: Request) -> Response:
     """One Commanders Act event as a JSON object."""
     ctx = context_of(request)
-    refusal = _refusal(request, ctx)
-    if refusal is not None:
-        return refusal
+    destination = _destination(request, ctx)
+    if isinstance(destination, Response):
+        return destination
     limits = ctx.settings.server
     limit = min(limits.max_event_bytes, limits.max_request_bytes)
     try:
@@ -57,15 +63,15 @@ async def ingest_one(request: Request) -> Response:
         return error_response(400, str(exc))
     except ClientDisconnect:
         return Response(status_code=400)
-    return await _accept(request, ctx, [event])
+    return await _accept(request, ctx, destination, [event])
 
 
 async def ingest_batch(request: Request) -> Response:
     """``{"batch": [...]}``, or newline-delimited JSON with an NDJSON content type."""
     ctx = context_of(request)
-    refusal = _refusal(request, ctx)
-    if refusal is not None:
-        return refusal
+    destination = _destination(request, ctx)
+    if isinstance(destination, Response):
+        return destination
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     try:
         body = await read_bounded(request, ctx.settings.server.max_request_bytes)
@@ -76,10 +82,11 @@ async def ingest_batch(request: Request) -> Response:
         return error_response(400, str(exc))
     except ClientDisconnect:
         return Response(status_code=400)
-    return await _accept(request, ctx, events)
+    return await _accept(request, ctx, destination, events)
 
 
-def _refusal(request: Request, ctx: ServerContext) -> Response | None:
+def _destination(request: Request, ctx: ServerContext) -> str | Response:
+    """The destination of the request's key, or the answer refusing the request."""
     if ctx.draining:
         return error_response(
             503,
@@ -87,7 +94,11 @@ def _refusal(request: Request, ctx: ServerContext) -> Response | None:
             "(to this node once it restarted, or to another one)",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
-    return check_source_key(request, ctx.settings.server.source_keys)
+    runtime = ctx.runtime
+    destination = ingest_destination(request, runtime.keys, runtime.destination_names)
+    if isinstance(destination, Response) and destination.status_code == 401:
+        _refused_senders.note()
+    return destination
 
 
 def _too_large(exc: BodyTooLarge, ctx: ServerContext, *, single: bool) -> Response:
@@ -106,9 +117,11 @@ def _too_large(exc: BodyTooLarge, ctx: ServerContext, *, single: bool) -> Respon
     return error_response(413, message, limit=exc.limit)
 
 
-async def _accept(request: Request, ctx: ServerContext, events: list[IncomingEvent]) -> Response:
+async def _accept(
+    request: Request, ctx: ServerContext, destination: str, events: list[IncomingEvent]
+) -> Response:
     try:
-        results, names = await asyncio.to_thread(_map_and_enqueue, ctx, events)
+        results, names = await asyncio.to_thread(_map_and_enqueue, ctx, destination, events)
     except QueueFull:
         _log.warning("queue full; request refused", extra={"events": len(events)})
         return error_response(
@@ -121,22 +134,29 @@ async def _accept(request: Request, ctx: ServerContext, events: list[IncomingEve
     pairs = Counter(zip((result["status"] for result in results), names, strict=True))
     tally: Counter[str] = Counter()
     for (status, name), count in pairs.items():
-        ctx.metrics.events.labels(status, name).inc(count)
+        ctx.metrics.events.labels(status, name, destination).inc(count)
         tally[status] += count
     _log.info(
         "events received",
-        extra={"path": request.url.path, "events": len(events), **dict(sorted(tally.items()))},
+        extra={
+            "path": request.url.path,
+            "destination": destination,
+            "events": len(events),
+            **dict(sorted(tally.items())),
+        },
     )
     return JSONResponse({"results": results}, status_code=202)
 
 
 def _map_and_enqueue(
-    ctx: ServerContext, events: list[IncomingEvent]
+    ctx: ServerContext, name: str, events: list[IncomingEvent]
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """One result per event, in order, and its Pinterest event name (for the metrics)."""
     now = ctx.clock()
-    account = ctx.settings.pinterest.ad_account_id or ""
-    limit = ctx.settings.server.max_event_bytes
+    settings = ctx.settings
+    destination = settings.destination(name)
+    account = destination.pinterest.ad_account_id or ""
+    limit = settings.server.max_event_bytes
     results: list[dict[str, Any]] = [{} for _ in events]
     names = [_NO_EVENT_NAME] * len(events)
     to_store: list[tuple[int, NewEvent, tuple[str, ...]]] = []
@@ -144,7 +164,7 @@ def _map_and_enqueue(
         if incoming.size > limit:
             results[index] = _oversized(index, incoming.size, limit)
             continue
-        mapped = ctx.settings.mapper.map(incoming.value, received_at=int(now))
+        mapped = destination.mapper.map(incoming.value, received_at=int(now))
         if isinstance(mapped, Filtered):
             results[index] = {"status": "filtered", "reason": mapped.reason}
         elif isinstance(mapped, Invalid):
@@ -154,7 +174,7 @@ def _map_and_enqueue(
                 "warnings": list(mapped.warnings),
             }
         else:
-            to_store.append((index, _new_event(account, mapped), mapped.warnings))
+            to_store.append((index, _new_event(name, account, mapped), mapped.warnings))
             names[index] = str(mapped.event["event_name"])
     if to_store:
         stored = ctx.queue.enqueue([new for _, new, _ in to_store], now)
@@ -166,7 +186,7 @@ def _map_and_enqueue(
     return results, names
 
 
-def _new_event(account: str, mapped: Mapped) -> NewEvent:
+def _new_event(destination: str, account: str, mapped: Mapped) -> NewEvent:
     event = mapped.event
     return NewEvent(
         ad_account_id=account,
@@ -174,6 +194,7 @@ def _new_event(account: str, mapped: Mapped) -> NewEvent:
         event_name=str(event["event_name"]),
         event_time=int(event["event_time"]),
         payload=orjson.dumps(event),
+        destination=destination,
     )
 
 

@@ -1,12 +1,14 @@
 // pinbridge dashboard: reads the JSON API of the server that serves it, every 5 seconds.
-// When [server] source_keys is set, open the page as /?token=<key>; the key is then sent
-// as "Authorization: Bearer <key>". Everything is written with textContent (no HTML
+// When [server] admin_keys is set, the API answers 401 until an admin key is typed in the
+// sign-in form; the key is kept for this browser tab only (sessionStorage) and sent as
+// "Authorization: Bearer <key>". Everything is written with textContent (no HTML
 // injection from event ids or Pinterest's messages).
 "use strict";
 
 const REFRESH_MS = 5000;
 const RECENT_DEAD_LETTERS = 20;
-const token = new URLSearchParams(window.location.search).get("token");
+const KEY_STORAGE = "pinbridge-admin-key";
+let token = window.sessionStorage.getItem(KEY_STORAGE);
 
 function byId(id) {
   return document.getElementById(id);
@@ -47,13 +49,21 @@ function showProblem(text) {
 }
 
 function unauthorized(status) {
-  if (status !== 401) {
-    return false;
+  const signedOut = status === 401;
+  byId("signin").hidden = !signedOut;
+  byId("console").hidden = signedOut;
+  if (signedOut && token) {
+    byId("signin-message").textContent = "That key was refused: type one of [server] admin_keys.";
   }
-  showProblem(
-    "This server requires a source key: open this page as /?token=<one of [server] source_keys>.",
-  );
-  return true;
+  return signedOut;
+}
+
+function signIn(event) {
+  event.preventDefault();
+  token = byId("admin-key").value.trim();
+  window.sessionStorage.setItem(KEY_STORAGE, token);
+  byId("admin-key").value = "";
+  refresh();
 }
 
 async function refreshReadiness() {
@@ -62,6 +72,13 @@ async function refreshReadiness() {
   badge.dataset.state = body.status || "unknown";
   badge.textContent = body.status || "HTTP " + status;
   badge.title = (body.reasons || []).join("\n");
+}
+
+function pausedRows(destinations) {
+  return Object.entries(destinations)
+    .filter(([, d]) => d.paused)
+    .sort()
+    .map(([name, d]) => [name, d.ad_account_id, d.paused.since_utc, d.paused.reason]);
 }
 
 async function refreshStatus() {
@@ -73,7 +90,7 @@ async function refreshStatus() {
   byId("delivery").textContent = body.draining ? "shutting down" : body.delivery;
   const counts = Object.entries(body.counts).sort();
   fillRows(byId("counts"), counts.map(([name, count]) => [name, count]));
-  const paused = Object.entries(body.paused_accounts).sort();
+  const paused = pausedRows(body.destinations);
   fillRows(byId("paused"), paused);
   byId("paused-none").hidden = paused.length > 0;
   return true;
@@ -90,7 +107,15 @@ async function refreshDeadLetters() {
   const letters = (body.dead_letters || []).slice().reverse();
   fillRows(
     byId("dead"),
-    letters.map((d) => [d.row_id, d.failed_at_utc, d.event_name, d.event_id, d.attempts, d.message]),
+    letters.map((d) => [
+      d.row_id,
+      d.failed_at_utc,
+      d.destination,
+      d.event_name,
+      d.event_id,
+      d.attempts,
+      d.message,
+    ]),
   );
   byId("dead-none").hidden = letters.length > 0;
   byId("dead-total").textContent = total ? `(${total} in total)` : "";
@@ -130,5 +155,6 @@ async function lookUp(event) {
 }
 
 byId("lookup").addEventListener("submit", lookUp);
+byId("signin").addEventListener("submit", signIn);
 refresh();
 window.setInterval(refresh, REFRESH_MS);
