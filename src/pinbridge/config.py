@@ -10,17 +10,16 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-import types
-import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from pinbridge.errors import ConfigError
 from pinbridge.mapping import Mapper
 from pinbridge.mapping.options import MappingOptions
 from pinbridge.secrets import Secret
+from pinbridge.tomltables import kind, load_table
 
 __all__ = [
     "DeliverySettings",
@@ -129,8 +128,6 @@ _SECTIONS: dict[str, type[Any]] = {
 _RAW_SECTIONS = ("events", "mapping")  # validated by the mapper, key by key
 _ALL_SECTIONS = (*_SECTIONS, *_RAW_SECTIONS)
 
-_T = TypeVar("_T")
-
 
 def load_settings(
     path: str | os.PathLike[str] | None = None,
@@ -164,10 +161,10 @@ def settings_from_mapping(data: Mapping[str, Any], env: Mapping[str, str]) -> Se
             f"known sections: {', '.join('[' + s + ']' for s in _ALL_SECTIONS)}"
         )
     tables = {name: _table(data, name) for name in _ALL_SECTIONS}
-    pinterest = _load_section("pinterest", tables["pinterest"], PinterestSettings)
+    pinterest = load_table("pinterest", tables["pinterest"], PinterestSettings)
     pinterest = _apply_env(pinterest, env)
-    options = _load_section("options", tables["options"], OptionsSettings)
-    consent = _load_section("consent", tables["consent"], ConsentSettings)
+    options = load_table("options", tables["options"], OptionsSettings)
+    consent = load_table("consent", tables["consent"], ConsentSettings)
     mapping_options = MappingOptions(
         events=tables["events"],
         fields=tables["mapping"],
@@ -180,9 +177,9 @@ def settings_from_mapping(data: Mapping[str, Any], env: Mapping[str, str]) -> Se
         pinterest=pinterest,
         options=options,
         consent=consent,
-        server=_load_section("server", tables["server"], ServerSettings),
-        queue=_load_section("queue", tables["queue"], QueueSettings),
-        delivery=_load_section("delivery", tables["delivery"], DeliverySettings),
+        server=load_table("server", tables["server"], ServerSettings),
+        queue=load_table("queue", tables["queue"], QueueSettings),
+        delivery=load_table("delivery", tables["delivery"], DeliverySettings),
         mapping_options=mapping_options,
         mapper=Mapper(mapping_options),
     )
@@ -193,7 +190,7 @@ def settings_from_mapping(data: Mapping[str, Any], env: Mapping[str, str]) -> Se
 def _table(data: Mapping[str, Any], name: str) -> dict[str, Any]:
     value = data.get(name, {})
     if not isinstance(value, dict):
-        raise ConfigError(f"[{name}] must be a table (a section), not {_kind(value)}")
+        raise ConfigError(f"[{name}] must be a table (a section), not {kind(value)}")
     return value
 
 
@@ -206,60 +203,6 @@ def _apply_env(pinterest: PinterestSettings, env: Mapping[str, str]) -> Pinteres
     if not changes:
         return pinterest
     return replace(pinterest, **changes)
-
-
-def _load_section(name: str, table: Mapping[str, Any], cls: type[_T]) -> _T:
-    """Build the dataclass ``cls`` from a TOML table, checking every key and type."""
-    hints = typing.get_type_hints(cls)
-    known = [f.name for f in fields(cls)]  # type: ignore[arg-type]
-    kwargs: dict[str, Any] = {}
-    for key, value in table.items():
-        if key not in hints:
-            raise ConfigError(f"unknown key [{name}] {key!r}; allowed keys: {', '.join(known)}")
-        kwargs[key] = _coerce(f"[{name}] {key}", value, hints[key])
-    return cls(**kwargs)
-
-
-def _coerce(where: str, value: Any, hint: Any) -> Any:
-    """Check one TOML value against a field's type annotation; convert where lossless."""
-    origin = typing.get_origin(hint)
-    if origin in (types.UnionType, typing.Union):
-        options = [a for a in typing.get_args(hint) if a is not type(None)]
-        return _coerce(where, value, options[0])
-    if origin is tuple:
-        if not isinstance(value, list):
-            raise ConfigError(f"{where} must be a list, not {_kind(value)}")
-        (item_hint, _) = typing.get_args(hint)
-        if item_hint is str:  # consent categories may be written as numbers
-            return tuple(_as_text(f"{where}[{i}]", v) for i, v in enumerate(value))
-        return tuple(_coerce(f"{where}[{i}]", v, item_hint) for i, v in enumerate(value))
-    if hint is Secret:
-        if not isinstance(value, str) or not value.strip():
-            raise ConfigError(f"{where} must be a non-empty string")
-        return Secret(value.strip())
-    if hint is bool:
-        if not isinstance(value, bool):
-            raise ConfigError(f"{where} must be true or false, not {_kind(value)}")
-        return value
-    if hint is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{where} must be a whole number, not {_kind(value)}")
-        return value
-    if hint is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{where} must be a number, not {_kind(value)}")
-        return float(value)
-    if hint is str:
-        if not isinstance(value, str):
-            raise ConfigError(f"{where} must be a string, not {_kind(value)}")
-        return value
-    raise TypeError(f"no config coercion for {hint!r}")  # pragma: no cover - a bug in a section
-
-
-def _as_text(where: str, value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ConfigError(f"{where} must be a string or a whole number, not {_kind(value)}")
-    return str(value).strip()
 
 
 def _check_values(settings: Settings) -> None:
@@ -306,14 +249,3 @@ def _check_values(settings: Settings) -> None:
             "[queue] url must be sqlite:///PATH (for example sqlite:///pinbridge.db) "
             "or postgresql://user@host:port/database"
         )
-
-
-def _kind(value: object) -> str:
-    return {
-        bool: "a boolean",
-        int: "a number",
-        float: "a number",
-        str: "a string",
-        list: "a list",
-        dict: "a table",
-    }.get(type(value), type(value).__name__)
