@@ -40,7 +40,7 @@ categories = ["4", 7]
 
 [server]
 port = 9090
-source_keys = ["key-one"]
+source_keys = ["key-one-0123456789"]
 
 [queue]
 url = "postgresql://postgres@127.0.0.1:5432/test"
@@ -87,7 +87,7 @@ def test_full_config_is_read_into_every_section(tmp_path: Path) -> None:
     assert settings.mapping_options.events == {"order_completed": "checkout", "page_view": False}
     assert settings.mapping_options.fields["custom_data.value"] == "revenue"
     assert settings.server.port == 9090
-    assert settings.server.source_keys == (Secret("key-one"),)
+    assert settings.server.source_keys == (Secret("key-one-0123456789"),)
     assert settings.queue.url.startswith("postgresql://")
     assert settings.delivery.workers == 4
 
@@ -96,7 +96,7 @@ def test_the_token_never_shows_in_settings_repr(tmp_path: Path) -> None:
     settings = load_settings(_write(tmp_path, FULL_CONFIG), env={})
     assert TOKEN not in repr(settings)
     assert TOKEN not in str(settings.pinterest)
-    assert "key-one" not in repr(settings.server)
+    assert "key-one-0123456789" not in repr(settings.server)
 
 
 def test_environment_overrides_account_and_token(tmp_path: Path) -> None:

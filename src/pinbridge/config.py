@@ -1,8 +1,13 @@
 """Load pinbridge's TOML configuration (plus environment overrides) into frozen settings.
 
 Every section is optional. Unknown sections and keys are errors that name the key and list
-what is allowed, so a typo never silently turns a feature off. The access token and the
-ingest source keys are :class:`~pinbridge.secrets.Secret` values: masked in every repr.
+what is allowed, so a typo never silently turns a feature off. The access tokens and the
+sender and admin keys are :class:`~pinbridge.secrets.Secret` values: masked in every repr.
+
+The top-level ``[pinterest]``, ``[options]``, ``[events]``, ``[mapping]`` and ``[consent]``
+sections form the destination named ``default``; ``[destinations.NAME]`` tables add more.
+Loading is a pure function of the file, the environment and the token files it names, so
+reloading is calling :func:`load_settings` again.
 """
 
 from __future__ import annotations
@@ -10,20 +15,25 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-import types
-import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from types import MappingProxyType
+from typing import Any
 
+from pinbridge.access import TokenSpec, allowed_hosts, check_keys, resolve_token
 from pinbridge.errors import ConfigError
 from pinbridge.mapping import Mapper
 from pinbridge.mapping.options import MappingOptions
 from pinbridge.secrets import Secret
+from pinbridge.tomltables import coerce, dotted_key, kind, load_table
 
 __all__ = [
+    "DEFAULT_DESTINATION",
+    "ConsentSettings",
     "DeliverySettings",
+    "DestinationSettings",
+    "OptionsSettings",
     "PinterestSettings",
     "QueueSettings",
     "ServerSettings",
@@ -34,7 +44,9 @@ __all__ = [
 
 ENV_AD_ACCOUNT_ID = "PINBRIDGE_AD_ACCOUNT_ID"
 ENV_ACCESS_TOKEN = "PINBRIDGE_ACCESS_TOKEN"  # noqa: S105 - the variable's name, not a token
+DEFAULT_DESTINATION = "default"
 _AD_ACCOUNT_ID = re.compile(r"^\d{1,18}$")
+_DESTINATION_NAME = re.compile(r"^[a-z0-9_-]{1,40}$")
 
 
 @dataclass(frozen=True)
@@ -72,6 +84,10 @@ class ServerSettings:
     source_keys: tuple[Secret, ...] = ()
     max_event_bytes: int = 32 * 1024
     max_request_bytes: int = 512 * 1024
+    admin_keys: tuple[Secret, ...] = ()
+    public_metrics: bool = False
+    allow_open: bool = False
+    allowed_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,8 +121,33 @@ class DeliverySettings:
 
 
 @dataclass(frozen=True)
+class DestinationSettings:
+    """One Pinterest destination: where, as whom, and how its events are mapped."""
+
+    name: str
+    """``"default"`` (the top-level sections) or the NAME of ``[destinations.NAME]``."""
+    pinterest: PinterestSettings
+    """``access_token`` is already read from wherever it was given (None when it was not)."""
+    options: OptionsSettings
+    consent: ConsentSettings
+    mapping_options: MappingOptions
+    mapper: Mapper = field(repr=False, compare=False)
+    """Compiled once, at load."""
+    source_keys: tuple[Secret, ...]
+    """The sender keys whose events go to this destination."""
+    token_source: str
+    """Where the token is read from, in words, for error messages."""
+
+
+@dataclass(frozen=True)
 class Settings:
-    """The whole configuration, validated. ``mapper`` is compiled once, at load."""
+    """The whole configuration, validated. ``mapper`` is compiled once, at load.
+
+    ``pinterest``, ``options``, ``consent``, ``mapping_options`` and ``mapper`` describe the
+    destination named ``default`` (built-in defaults when it is absent); ``destinations``
+    holds every destination, ``default`` first when present, then the others in file order.
+    Built by hand without ``destinations``, it gets a ``default`` made of those fields.
+    """
 
     pinterest: PinterestSettings = field(default_factory=PinterestSettings)
     options: OptionsSettings = field(default_factory=OptionsSettings)
@@ -116,6 +157,31 @@ class Settings:
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     mapping_options: MappingOptions = field(default_factory=MappingOptions)
     mapper: Mapper = field(default_factory=Mapper, repr=False, compare=False)
+    destinations: Mapping[str, DestinationSettings] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+
+    def __post_init__(self) -> None:
+        if not self.destinations:
+            default = _default_destination(
+                pinterest=self.pinterest,
+                options=self.options,
+                consent=self.consent,
+                mapping_options=self.mapping_options,
+                mapper=self.mapper,
+                source_keys=self.server.source_keys,
+            )
+            object.__setattr__(self, "destinations", MappingProxyType({default.name: default}))
+
+    def destination(self, name: str) -> DestinationSettings:
+        """The destination called ``name``; ConfigError listing the configured ones otherwise."""
+        found = self.destinations.get(name)
+        if found is None:
+            raise ConfigError(
+                f"no destination named {name!r}; "
+                f"configured destinations: {', '.join(self.destinations)}"
+            )
+        return found
 
 
 _SECTIONS: dict[str, type[Any]] = {
@@ -127,9 +193,16 @@ _SECTIONS: dict[str, type[Any]] = {
     "delivery": DeliverySettings,
 }
 _RAW_SECTIONS = ("events", "mapping")  # validated by the mapper, key by key
-_ALL_SECTIONS = (*_SECTIONS, *_RAW_SECTIONS)
-
-_T = TypeVar("_T")
+_ALL_SECTIONS = (*_SECTIONS, *_RAW_SECTIONS, "destinations")
+# The top-level sections that make up the default destination.
+_DESTINATION_SECTIONS = ("pinterest", "options", "events", "mapping", "consent")
+_DESTINATION_EXTRA: dict[str, Any] = {
+    "access_token_env": str,
+    "access_token_file": str,
+    "source_keys": tuple[Secret, ...],
+}
+_DESTINATION_TABLES = ("options", "events", "mapping", "consent")
+_DEFAULT_TOKEN_SOURCE = f"[pinterest] access_token (or {ENV_ACCESS_TOKEN})"
 
 
 def load_settings(
@@ -164,10 +237,13 @@ def settings_from_mapping(data: Mapping[str, Any], env: Mapping[str, str]) -> Se
             f"known sections: {', '.join('[' + s + ']' for s in _ALL_SECTIONS)}"
         )
     tables = {name: _table(data, name) for name in _ALL_SECTIONS}
-    pinterest = _load_section("pinterest", tables["pinterest"], PinterestSettings)
+    server = load_table("server", tables["server"], ServerSettings)
+    server = replace(server, allowed_hosts=allowed_hosts(server.allowed_hosts))
+    pinterest = load_table("pinterest", tables["pinterest"], PinterestSettings)
     pinterest = _apply_env(pinterest, env)
-    options = _load_section("options", tables["options"], OptionsSettings)
-    consent = _load_section("consent", tables["consent"], ConsentSettings)
+    _check_pinterest(pinterest, None)
+    options = load_table("options", tables["options"], OptionsSettings)
+    consent = load_table("consent", tables["consent"], ConsentSettings)
     mapping_options = MappingOptions(
         events=tables["events"],
         fields=tables["mapping"],
@@ -176,15 +252,31 @@ def settings_from_mapping(data: Mapping[str, Any], env: Mapping[str, str]) -> Se
         click_id_cookie_name=pinterest.click_id_cookie_name,
         partner_name=pinterest.partner_name,
     )
+    mapper = Mapper(mapping_options)
+    others = _destinations(tables["destinations"], env)
+    in_use = bool(pinterest.ad_account_id or pinterest.access_token or server.source_keys)
+    if others and not in_use:
+        _refuse_unused_default(tables)
+    default = _default_destination(
+        pinterest=pinterest,
+        options=options,
+        consent=consent,
+        mapping_options=mapping_options,
+        mapper=mapper,
+        source_keys=server.source_keys,
+    )
+    chosen = [default, *others] if in_use or not others else others
+    check_keys(_key_places(server, chosen))
     settings = Settings(
         pinterest=pinterest,
         options=options,
         consent=consent,
-        server=_load_section("server", tables["server"], ServerSettings),
-        queue=_load_section("queue", tables["queue"], QueueSettings),
-        delivery=_load_section("delivery", tables["delivery"], DeliverySettings),
+        server=server,
+        queue=load_table("queue", tables["queue"], QueueSettings),
+        delivery=load_table("delivery", tables["delivery"], DeliverySettings),
         mapping_options=mapping_options,
-        mapper=Mapper(mapping_options),
+        mapper=mapper,
+        destinations=MappingProxyType({d.name: d for d in chosen}),
     )
     _check_values(settings)
     return settings
@@ -193,7 +285,7 @@ def settings_from_mapping(data: Mapping[str, Any], env: Mapping[str, str]) -> Se
 def _table(data: Mapping[str, Any], name: str) -> dict[str, Any]:
     value = data.get(name, {})
     if not isinstance(value, dict):
-        raise ConfigError(f"[{name}] must be a table (a section), not {_kind(value)}")
+        raise ConfigError(f"[{name}] must be a table (a section), not {kind(value)}")
     return value
 
 
@@ -208,73 +300,174 @@ def _apply_env(pinterest: PinterestSettings, env: Mapping[str, str]) -> Pinteres
     return replace(pinterest, **changes)
 
 
-def _load_section(name: str, table: Mapping[str, Any], cls: type[_T]) -> _T:
-    """Build the dataclass ``cls`` from a TOML table, checking every key and type."""
-    hints = typing.get_type_hints(cls)
-    known = [f.name for f in fields(cls)]  # type: ignore[arg-type]
-    kwargs: dict[str, Any] = {}
-    for key, value in table.items():
-        if key not in hints:
-            raise ConfigError(f"unknown key [{name}] {key!r}; allowed keys: {', '.join(known)}")
-        kwargs[key] = _coerce(f"[{name}] {key}", value, hints[key])
-    return cls(**kwargs)
+def _default_destination(
+    *,
+    pinterest: PinterestSettings,
+    options: OptionsSettings,
+    consent: ConsentSettings,
+    mapping_options: MappingOptions,
+    mapper: Mapper,
+    source_keys: tuple[Secret, ...],
+) -> DestinationSettings:
+    return DestinationSettings(
+        name=DEFAULT_DESTINATION,
+        pinterest=pinterest,
+        options=options,
+        consent=consent,
+        mapping_options=mapping_options,
+        mapper=mapper,
+        source_keys=source_keys,
+        token_source=_DEFAULT_TOKEN_SOURCE,
+    )
 
 
-def _coerce(where: str, value: Any, hint: Any) -> Any:
-    """Check one TOML value against a field's type annotation; convert where lossless."""
-    origin = typing.get_origin(hint)
-    if origin in (types.UnionType, typing.Union):
-        options = [a for a in typing.get_args(hint) if a is not type(None)]
-        return _coerce(where, value, options[0])
-    if origin is tuple:
-        if not isinstance(value, list):
-            raise ConfigError(f"{where} must be a list, not {_kind(value)}")
-        (item_hint, _) = typing.get_args(hint)
-        if item_hint is str:  # consent categories may be written as numbers
-            return tuple(_as_text(f"{where}[{i}]", v) for i, v in enumerate(value))
-        return tuple(_coerce(f"{where}[{i}]", v, item_hint) for i, v in enumerate(value))
-    if hint is Secret:
-        if not isinstance(value, str) or not value.strip():
-            raise ConfigError(f"{where} must be a non-empty string")
-        return Secret(value.strip())
-    if hint is bool:
-        if not isinstance(value, bool):
-            raise ConfigError(f"{where} must be true or false, not {_kind(value)}")
-        return value
-    if hint is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{where} must be a whole number, not {_kind(value)}")
-        return value
-    if hint is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{where} must be a number, not {_kind(value)}")
-        return float(value)
-    if hint is str:
-        if not isinstance(value, str):
-            raise ConfigError(f"{where} must be a string, not {_kind(value)}")
-        return value
-    raise TypeError(f"no config coercion for {hint!r}")  # pragma: no cover - a bug in a section
+def _refuse_unused_default(tables: Mapping[str, Mapping[str, Any]]) -> None:
+    """With [destinations] and no default in use, top-level destination settings would be lost."""
+    for section in _DESTINATION_SECTIONS:
+        if tables[section]:
+            move_to = (
+                "[destinations.NAME]"
+                if section == "pinterest"
+                else f"[destinations.NAME.{section}]"
+            )
+            raise ConfigError(
+                f"[{section}] is set but the destination named default (the top-level sections) "
+                "is not in use: it needs an ad_account_id, an access token or [server] "
+                f"source_keys. Move these settings into {move_to}, or give the default "
+                "destination its ad account"
+            )
 
 
-def _as_text(where: str, value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ConfigError(f"{where} must be a string or a whole number, not {_kind(value)}")
-    return str(value).strip()
+def _destinations(table: Mapping[str, Any], env: Mapping[str, str]) -> list[DestinationSettings]:
+    """Every ``[destinations.NAME]`` table, in file order."""
+    result = []
+    for name, value in table.items():
+        where = dotted_key("destinations", name)
+        if name == DEFAULT_DESTINATION:
+            raise ConfigError(
+                "[destinations.default] is not allowed: the top-level [pinterest], [options], "
+                "[events], [mapping] and [consent] sections are the destination named default; "
+                "move its settings there or give it another name"
+            )
+        if not _DESTINATION_NAME.fullmatch(name):
+            raise ConfigError(
+                f"{where}: a destination name must be 1 to 40 characters among a-z, 0-9, "
+                "'_' and '-', such as \"fr\" or \"shop_de\""
+            )
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where} must be a table ([{where}]), not {kind(value)}")
+        result.append(_destination(name, value, env))
+    return result
+
+
+def _destination(
+    name: str, table: Mapping[str, Any], env: Mapping[str, str]
+) -> DestinationSettings:
+    """One ``[destinations.NAME]`` table with its sub-tables, validated and compiled."""
+    prefix = f"destinations.{name}"
+    own = [f.name for f in fields(PinterestSettings)]
+    allowed = [*own, *_DESTINATION_EXTRA, *_DESTINATION_TABLES]
+    for key in table:
+        if key not in allowed:
+            raise ConfigError(
+                f"unknown key {dotted_key(prefix, key)}; allowed keys: {', '.join(allowed)}"
+            )
+    pinterest = load_table(
+        "pinterest", {k: v for k, v in table.items() if k in own}, PinterestSettings, prefix
+    )
+    extra = {
+        key: coerce(dotted_key(prefix, key), table[key], hint)
+        for key, hint in _DESTINATION_EXTRA.items()
+        if key in table
+    }
+    if pinterest.ad_account_id is None:
+        raise ConfigError(
+            f"{prefix}.ad_account_id is missing: every [destinations.NAME] needs the numeric "
+            'id of its ad account, such as ad_account_id = "549755885175"'
+        )
+    _check_pinterest(pinterest, prefix)
+    spec = TokenSpec(
+        pinterest.access_token, extra.get("access_token_env"), extra.get("access_token_file")
+    )
+    token = resolve_token(prefix, spec, env)
+    pinterest = replace(pinterest, access_token=token.token)
+    sub = {key: _sub_table(prefix, key, table.get(key, {})) for key in _DESTINATION_TABLES}
+    options = load_table("options", sub["options"], OptionsSettings, f"{prefix}.options")
+    consent = load_table("consent", sub["consent"], ConsentSettings, f"{prefix}.consent")
+    mapping_options = MappingOptions(
+        events=sub["events"],
+        fields=sub["mapping"],
+        unmapped_events=options.unmapped_events,
+        consent_categories=consent.categories,
+        click_id_cookie_name=pinterest.click_id_cookie_name,
+        partner_name=pinterest.partner_name,
+        config_prefix=f"{prefix}.",
+    )
+    return DestinationSettings(
+        name=name,
+        pinterest=pinterest,
+        options=options,
+        consent=consent,
+        mapping_options=mapping_options,
+        mapper=_destination_mapper(name, mapping_options),
+        source_keys=extra.get("source_keys", ()),
+        token_source=token.source,
+    )
+
+
+def _sub_table(prefix: str, key: str, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        where = f"{prefix}.{key}"
+        raise ConfigError(f"{where} must be a table ([{where}]), not {kind(value)}")
+    return value
+
+
+def _destination_mapper(name: str, options: MappingOptions) -> Mapper:
+    try:
+        return Mapper(options)
+    except ConfigError as exc:
+        if options.config_prefix in str(exc):
+            raise
+        # The mapper names keys with config_prefix; should a message lack it, say where.
+        raise ConfigError(f"in destination {name!r} (destinations.{name}.*): {exc}") from None
+
+
+def _key_places(
+    server: ServerSettings, destinations: list[DestinationSettings]
+) -> list[tuple[str, Secret]]:
+    """Every sender and admin key with the place it is configured, for :func:`check_keys`."""
+    places = []
+    for destination in destinations:
+        prefix = (
+            "[server] source_keys"
+            if destination.name == DEFAULT_DESTINATION
+            else f"destinations.{destination.name}.source_keys"
+        )
+        places += [(f"{prefix}[{i}]", key) for i, key in enumerate(destination.source_keys)]
+    places += [(f"[server] admin_keys[{i}]", key) for i, key in enumerate(server.admin_keys)]
+    return places
+
+
+def _check_pinterest(pinterest: PinterestSettings, prefix: str | None) -> None:
+    """Formats of the account id and base URL; ``prefix`` names a destination's table."""
+    account = "[pinterest] ad_account_id" if prefix is None else f"{prefix}.ad_account_id"
+    also = f" (also settable with {ENV_AD_ACCOUNT_ID})" if prefix is None else ""
+    if pinterest.ad_account_id is not None and not _AD_ACCOUNT_ID.fullmatch(
+        pinterest.ad_account_id
+    ):
+        raise ConfigError(
+            f"{account} must be the ad account's numeric id "
+            f"(1 to 18 digits), as shown in Ads Manager{also}"
+        )
+    if not re.match(r"^https?://[^/\s]+", pinterest.api_base_url):
+        base_url = "[pinterest] api_base_url" if prefix is None else f"{prefix}.api_base_url"
+        raise ConfigError(
+            f"{base_url} must be an http:// or https:// URL, such as https://api.pinterest.com"
+        )
 
 
 def _check_values(settings: Settings) -> None:
     """Rules that span more than a type: ranges, formats and choices."""
-    pinterest = settings.pinterest
-    if pinterest.ad_account_id is not None and not _AD_ACCOUNT_ID.match(pinterest.ad_account_id):
-        raise ConfigError(
-            "[pinterest] ad_account_id must be the ad account's numeric id "
-            f"(1 to 18 digits), as shown in Ads Manager (also settable with {ENV_AD_ACCOUNT_ID})"
-        )
-    if not re.match(r"^https?://[^/\s]+", pinterest.api_base_url):
-        raise ConfigError(
-            "[pinterest] api_base_url must be an http:// or https:// URL, "
-            "such as https://api.pinterest.com"
-        )
     if not 0 < settings.server.port < 65536:
         raise ConfigError("[server] port must be between 1 and 65535")
     positive: list[tuple[str, float]] = [
@@ -306,14 +499,3 @@ def _check_values(settings: Settings) -> None:
             "[queue] url must be sqlite:///PATH (for example sqlite:///pinbridge.db) "
             "or postgresql://user@host:port/database"
         )
-
-
-def _kind(value: object) -> str:
-    return {
-        bool: "a boolean",
-        int: "a number",
-        float: "a number",
-        str: "a string",
-        list: "a list",
-        dict: "a table",
-    }.get(type(value), type(value).__name__)

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["simulator"]  # the fixture, re-exported for pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-KEY = "dashboard-key"
+KEY = "dashboard-key-0001"
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')"

@@ -21,7 +21,8 @@ class MappingOptions:
     """The mapping-related parts of the configuration (sections 2, 4.3, 6 and 7 of the spec).
 
     ``events`` is the raw ``[events]`` table and ``fields`` the raw ``[mapping]`` table,
-    exactly as read from TOML; the mapper validates both.
+    exactly as read from TOML; the mapper validates both. ``config_prefix`` goes before the
+    keys its errors name (``"destinations.fr."`` for a destination's tables).
     """
 
     events: Mapping[str, object] = field(default_factory=lambda: _EMPTY)
@@ -30,3 +31,4 @@ class MappingOptions:
     consent_categories: tuple[str, ...] = ()
     click_id_cookie_name: str = "_epik"
     partner_name: str | None = None
+    config_prefix: str = ""
