@@ -19,10 +19,10 @@ import pytest
 
 from pinbridge.config import Settings, settings_from_mapping
 from pinbridge.delivery import EventOutcome, PinterestClient
-from pinbridge.delivery.worker import DeliveryService, response_observer
+from pinbridge.delivery.worker import PROBE_EVENTS, DeliveryService, response_observer
 from pinbridge.metrics import Metrics
 from pinbridge.queue import Queue, open_queue
-from pinbridge.queue.records import NewEvent
+from pinbridge.queue.records import NewEvent, QueueUnavailable
 from pinbridge.secrets import Secret
 from tests.delivery.helpers import event_bytes
 from tests.support.simulator import SimulatorProcess
@@ -112,24 +112,27 @@ class Harness:
             base_url=self.simulator.base_url,
             test_mode=True,
             timeout=self.settings.delivery.request_timeout_seconds,
-            observer=response_observer(self.metrics),
+            observer=response_observer(self.metrics, "default"),
         )
-        async with client:
-            sender = self.wrap(client) if self.wrap else client
-            self.service = DeliveryService(self.settings, self.queue, sender, self.metrics)
-            stop = asyncio.Event()
-            running = asyncio.create_task(self.service.run(stop))
-            try:
-                for step in steps:
-                    await _until(step, running)
-            finally:
-                stop.set()
-                await asyncio.wait_for(running, WAIT_LIMIT)
+        sender = self.wrap(client) if self.wrap else client
+        self.service = DeliveryService(
+            self.settings, self.queue, self.metrics, connect=lambda _destination: sender
+        )
+        stop = asyncio.Event()
+        running = asyncio.create_task(self.service.run(stop))
+        try:
+            for step in steps:
+                await _until(step, running)
+        finally:
+            stop.set()
+            await asyncio.wait_for(running, WAIT_LIMIT)
 
     def counts(self) -> dict[str, int]:
         return {k: v for k, v in self.queue.counts().items() if v}
 
     def metric(self, name: str, **labels: str) -> float:
+        if name == "pinbridge_events_total" or name == "pinbridge_pinterest_responses_total":
+            labels = {"destination": "default", **labels}
         value = self.metrics.registry.get_sample_value(name, labels)
         return value or 0.0
 
@@ -230,7 +233,7 @@ def test_attempts_run_out_and_the_event_becomes_a_dead_letter(
     assert simulator.stats()["requests"].get("500") == 3
 
 
-def test_a_refused_token_pauses_the_account_says_so_once_and_resumes(
+def test_a_refused_token_pauses_the_destination_says_so_once_and_resumes(
     tmp_path: Path,
     simulator: SimulatorProcess,
     queue_factory: Callable[[Settings], Queue],
@@ -238,16 +241,16 @@ def test_a_refused_token_pauses_the_account_says_so_once_and_resumes(
 ) -> None:
     settings = make_settings(tmp_path)
     queue = queue_factory(settings)
-    ids = [f"paused-{n}" for n in range(5)]
+    ids = [f"paused-{n}" for n in range(25)]
     enqueue(queue, ids)
     simulator.configure(tokens=["a-different-token"])
     harness = Harness(settings, queue, simulator)
-    seen_paused: list[dict[str, str]] = []
+    seen_paused: list[str] = []
 
     def refused_repeatedly() -> bool:
-        assert harness.service is not None
-        if harness.counts().get("paused") == 5:
-            seen_paused.append(harness.service.paused_accounts())
+        pauses = queue.pauses()
+        if "default" in pauses:
+            seen_paused.append(pauses["default"].reason)
         return simulator.stats()["requests"].get("401", 0) >= 3 and bool(seen_paused)
 
     def token_restored() -> bool:
@@ -256,22 +259,21 @@ def test_a_refused_token_pauses_the_account_says_so_once_and_resumes(
 
     with caplog.at_level(logging.INFO, logger="pinbridge"):
         harness.drive(
-            refused_repeatedly, token_restored, lambda: harness.counts() == {"delivered": 5}
+            refused_repeatedly, token_restored, lambda: harness.counts() == {"delivered": 25}
         )
 
-    assert set(seen_paused[0]) == {ACCOUNT}
-    assert "HTTP 401" in seen_paused[0][ACCOUNT]
-    assert harness.service is not None
-    assert harness.service.paused_accounts() == {}
+    assert "HTTP 401" in seen_paused[0]
+    assert queue.pauses() == {}
+    refused = [r for r in simulator.stats()["log"] if r["status"] == 401]
+    assert len(refused[0]["event_ids"]) == 25  # the batch that found the token refused
+    assert all(len(r["event_ids"]) <= PROBE_EVENTS for r in refused[1:])  # then small probes
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1
     assert "PAUSED" in errors[0].getMessage()
     assert all(SIMULATOR_TOKEN not in r.getMessage() for r in caplog.records)
     assert accepted(simulator) == Counter(ids)
-    history = [e.status for e in queue.history("paused-0")]
-    assert history[0] == "queued"
-    assert "paused" in history
-    assert history[-1] == "delivered"
+    for event_id in ids:  # a pause writes no history row per event
+        assert [e.status for e in queue.history(event_id)] == ["queued", "delivered"]
 
 
 def test_events_older_than_pinterest_accepts_expire_without_being_sent(
@@ -300,6 +302,9 @@ class _StopWhenSending:
     async def send(self, ad_account_id: str, events: Sequence[bytes]) -> list[EventOutcome]:
         self._stop_requested.append(True)
         return await self._client.send(ad_account_id, events)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
 
 
 def test_stopping_finishes_the_batch_in_flight(
@@ -363,6 +368,9 @@ def test_a_row_lost_to_another_worker_mid_send_does_not_cost_the_rest_their_outc
                 await asyncio.sleep(0.3)  # the heartbeat extends what is left of the lease
             return results
 
+        async def aclose(self) -> None:
+            await self._client.aclose()
+
     harness = Harness(settings, queue, simulator, wrap=StealsOneRowWhileSending)
     with caplog.at_level(logging.WARNING, logger="pinbridge.delivery"):
         harness.drive(lambda: harness.counts().get("delivered", 0) == 4)
@@ -373,7 +381,7 @@ def test_a_row_lost_to_another_worker_mid_send_does_not_cost_the_rest_their_outc
     assert "queue error" not in caplog.text
 
 
-def test_while_an_account_is_paused_new_events_wait_without_being_sent(
+def test_while_a_destination_is_paused_new_events_wait_without_being_sent(
     tmp_path: Path, simulator: SimulatorProcess, queue_factory: Callable[[Settings], Queue]
 ) -> None:
     settings = make_settings(tmp_path, pause_seconds=60.0)
@@ -387,12 +395,52 @@ def test_while_an_account_is_paused_new_events_wait_without_being_sent(
         return True
 
     harness.drive(
-        lambda: harness.counts() == {"paused": 1},
+        lambda: "default" in queue.pauses(),
         more_events_arrive,
-        lambda: harness.counts() == {"paused": 3},
+        lambda: time.sleep(1.5) is None,  # several polls: nothing may be leased meanwhile
     )
 
     assert simulator.stats()["requests"]["401"] == 1
-    [entry] = [e for e in queue.history("later-1") if e.status == "paused"]
-    assert entry.message is not None
-    assert "HTTP 401" in entry.message
+    assert harness.counts() == {"queued": 3}
+    assert "HTTP 401" in queue.pauses()["default"].reason
+    assert [e.status for e in queue.history("later-1")] == ["queued"]
+    assert [e.status for e in queue.history("first")] == ["queued"]
+
+
+class _RefusesToRecord:
+    """The real queue, except that recording outcomes fails ``failures`` times first, as
+    when its disk is full or its database unreachable just after Pinterest answered."""
+
+    def __init__(self, queue: Queue, failures: int) -> None:
+        self._queue = queue
+        self.failures = failures
+
+    def complete(self, *args: Any, **kwargs: Any) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise QueueUnavailable("the queue's disk is full (simulated by the test)")
+        self._queue.complete(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._queue, name)
+
+
+def test_an_outcome_that_cannot_be_recorded_is_kept_not_sent_again(
+    tmp_path: Path,
+    simulator: SimulatorProcess,
+    queue_factory: Callable[[Settings], Queue],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = make_settings(tmp_path, lease_seconds=0.6, workers=2)
+    real = queue_factory(settings)
+    ids = [f"kept-answer-{n}" for n in range(8)]
+    enqueue(real, ids)
+    flaky = _RefusesToRecord(real, failures=6)  # ~3 s of refusals: the lease would expire
+    harness = Harness(settings, flaky, simulator)  # type: ignore[arg-type]
+
+    with caplog.at_level(logging.WARNING, logger="pinbridge.delivery"):
+        harness.drive(lambda: harness.counts() == {"delivered": 8})
+
+    assert flaky.failures == 0
+    assert accepted(simulator) == Counter(ids)  # each sent exactly once
+    assert "cannot be recorded" in caplog.text
