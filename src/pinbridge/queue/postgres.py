@@ -29,6 +29,7 @@ from pinbridge.queue.records import (
     NewEvent,
     Outcome,
     PauseState,
+    QueueDiskFull,
     QueueFull,
     QueueUnavailable,
 )
@@ -39,6 +40,7 @@ from pinbridge.queue.rules import (
     check_lease_args,
     check_outcomes,
     dedup_expires_at,
+    disk_full_message,
     extended,
     first_in_call,
     full_message,
@@ -64,6 +66,8 @@ _Connection = psycopg.Connection[Any]
 _SCHEMA_LOCK = 0x70696E62726467  # "pinbrdg": serialises schema creation across nodes
 _TRANSACTION_RETRIES = 5
 _PURGE_LIMIT = 5000
+_DISK_FULL = frozenset({"53100", "53000"})  # disk_full, insufficient_resources
+_DISK_FULL_FIX = "on the PostgreSQL server (its data directory, WAL or tablespace disk)"
 
 
 class PostgresQueue:
@@ -135,10 +139,15 @@ class PostgresQueue:
                     for statement in index_statements():
                         conn.execute(statement)
         except psycopg.Error as exc:
+            if exc.sqlstate in _DISK_FULL:
+                raise self._disk_full(exc) from None
             raise QueueUnavailable(
                 f"cannot open queue {self._target.display}: {_cause(exc)}"
             ) from None
         check_version(version, self._target.display)
+
+    def _disk_full(self, exc: psycopg.Error) -> QueueDiskFull:
+        return QueueDiskFull(disk_full_message(self._target.display, _cause(exc), _DISK_FULL_FIX))
 
     def _run(self, work: Callable[[_Connection], _T]) -> _T:
         """Run ``work`` in one transaction, retrying it when PostgreSQL aborted it to break
@@ -150,7 +159,11 @@ class PostgresQueue:
             except TransactionRollback:
                 if attempt == _TRANSACTION_RETRIES - 1:
                     raise
-            except (psycopg.OperationalError, PoolTimeout) as exc:
+            except psycopg.OperationalError as exc:
+                if exc.sqlstate in _DISK_FULL:
+                    raise self._disk_full(exc) from None
+                raise QueueUnavailable(f"queue {self._target.display}: {_cause(exc)}") from None
+            except PoolTimeout as exc:
                 raise QueueUnavailable(f"queue {self._target.display}: {_cause(exc)}") from None
         raise AssertionError("unreachable")  # pragma: no cover
 
