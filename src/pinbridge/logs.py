@@ -2,9 +2,12 @@
 
 Every record passes :class:`RedactingFilter` before it is formatted: registered secrets
 (the access token, the source keys), ``Authorization`` values, ``token=`` query parameters,
-and anything shaped like an email address or a phone number are replaced, in the message,
-in the extra fields and in tracebacks. Extra fields whose name says they hold a secret or a
-payload (``authorization``, ``token``, ``payload``, ``body``, ...) are dropped to a marker.
+URL passwords, and anything shaped like an email address or a phone number are replaced, in
+the message, in the extra fields and in tracebacks. The user and host of a URL
+(``postgresql://pinbridge@10.1.20.30:5432/q``) stay readable: they are not an email address
+or a phone number, and operators need them to tell which server a line is about. Extra
+fields whose name says they hold a secret or a payload (``authorization``, ``token``,
+``payload``, ``body``, ...) are dropped to a marker.
 Redaction is deliberately greedy: a masked timestamp costs less than a leaked phone number.
 Values the configuration says are not personal (the ad account id) are passed as ``keep``
 and shown as they are, so operators can tell which account a line is about.
@@ -24,13 +27,24 @@ import orjson
 __all__ = ["JsonFormatter", "RedactingFilter", "configure_logging", "redact", "utc_text"]
 
 REDACTED = "[redacted]"
-_EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
+_EMAIL = r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+"
+# scheme://[user[:password]@]host[:port]: the authority ends at the first / ? # or space;
+# a password runs to its last @ (an unescaped @ in it must not leave a part unmasked).
+_URL_AUTHORITY = (
+    r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)"
+    r"(?:(?P<user>[^\s/?#@:]*)(?P<password>:[^\s/?#]*)?@)?"
+    r"(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s/?#@:\[\]\"']*)(?P<port>:\d+)?"
+)
 _AUTH_VALUE = re.compile(r"(?i)\b(bearer|basic)\s+[^\s\"',;]+")
 _AUTH_FIELD = re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)[^\"'\n,}]+")
 _TOKEN_PARAM = re.compile(r"(?i)\b((?:access_)?token|api_key|key)=[^&\s\"']+")
 # A run of digits with phone-like separators, not glued to letters (hashes, ids stay whole).
-_DIGIT_RUN = re.compile(r"(?<![\w+])\+?\(?\d[\d ().\-/]*\d(?!\w)")
+_DIGIT_RUN = r"(?<![\w+])\+?\(?\d[\d ().\-/]*\d(?!\w)"
+# One left-to-right pass, so that a URL's user and host are never read as an email
+# address or a phone number, while emails and numbers elsewhere are.
+_PERSONAL = re.compile(f"(?P<url>{_URL_AUTHORITY})|(?P<email>{_EMAIL})|(?P<digits>{_DIGIT_RUN})")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 _SENSITIVE_KEYS = re.compile(
     r"(?i)^(authorization|.*token.*|.*secret.*|.*password.*|.*source_key.*|api_key|key|"
     r"payload|body|headers|cookie|email|phone|user|user_data)$"
@@ -50,8 +64,32 @@ def redact(text: str, secrets: Iterable[str] = (), keep: frozenset[str] = frozen
     text = _AUTH_VALUE.sub(lambda m: f"{m.group(1)} ***", text)
     text = _AUTH_FIELD.sub(lambda m: f"{m.group(1)}***", text)
     text = _TOKEN_PARAM.sub(lambda m: f"{m.group(1)}=***", text)
-    text = _EMAIL.sub("[email]", text)
-    return _DIGIT_RUN.sub(lambda match: _mask_phone_like(match.group(0), keep), text)
+    return _PERSONAL.sub(lambda match: _mask(match, keep), text)
+
+
+def _mask(match: re.Match[str], keep: frozenset[str]) -> str:
+    if match.group("url") is not None:
+        scheme, user, password, host, port = match.group(
+            "scheme", "user", "password", "host", "port"
+        )
+        if user is None:
+            userinfo = ""
+        elif password is None:
+            userinfo = f"{user}@"
+        else:
+            userinfo = f"{user}:***@"
+        return f"{scheme}{userinfo}{_url_host(host, keep)}{port or ''}"
+    if match.group("email") is not None:
+        return "[email]"
+    return _mask_phone_like(match.group(0), keep)
+
+
+def _url_host(host: str, keep: frozenset[str]) -> str:
+    """A URL's host as shown: names and IP addresses as they are, anything else that is
+    only digits and separators (``callto://+33612345678``) masked like a phone number."""
+    if any(c.isalpha() for c in host) or _IPV4.match(host) or host.startswith("["):
+        return host
+    return _mask_phone_like(host, keep)
 
 
 def _mask_phone_like(run: str, keep: frozenset[str]) -> str:

@@ -14,6 +14,7 @@ __all__ = [
     "ACCOUNT",
     "OTHER_ACCOUNT",
     "T0",
+    "downgrade_to_version_2",
     "dump_tables",
     "event",
     "row_ids",
@@ -29,6 +30,8 @@ TABLES = (
     "pinbridge_history",
     "pinbridge_dedup",
     "pinbridge_counts",
+    "pinbridge_failed_counts",
+    "pinbridge_pauses",
     "pinbridge_meta",
 )
 
@@ -39,10 +42,11 @@ def event(
     account: str = ACCOUNT,
     name: str = "checkout",
     payload: bytes | None = None,
+    destination: str = "default",
 ) -> NewEvent:
     """A mapped event; the payload defaults to a small JSON object naming the event."""
     body = payload if payload is not None else b'{"event_id":"%s"}' % event_id.encode()
-    return NewEvent(account, event_id, name, int(T0), body)
+    return NewEvent(account, event_id, name, int(T0), body, destination)
 
 
 def row_ids(lease: Lease | None) -> list[int]:
@@ -96,3 +100,24 @@ def status_counts(url: str) -> dict[str, int]:
     found = {str(status): int(n) for status, n in rows}
     statuses = ("queued", "retrying", "paused", "delivered", "failed", "expired")
     return {status: found.get(status, 0) for status in statuses}
+
+
+def downgrade_to_version_2(url: str) -> None:
+    """Turn the queue into what pinbridge with schema 2 left: no destinations, no pauses,
+    no dead-letter counters per destination, ready indexes overall and per account, and
+    version 2."""
+    run_sql(
+        url,
+        [
+            "DROP INDEX pinbridge_events_destination_ready",
+            "DROP INDEX pinbridge_events_destination_failed",
+            "ALTER TABLE pinbridge_events DROP COLUMN destination",
+            "DROP TABLE pinbridge_failed_counts",
+            "DROP TABLE pinbridge_pauses",
+            "CREATE INDEX pinbridge_events_ready ON pinbridge_events "
+            "(available_at, id) WHERE status IN ('queued', 'retrying', 'paused')",
+            "CREATE INDEX pinbridge_events_account_ready ON pinbridge_events "
+            "(ad_account_id, available_at, id) WHERE status IN ('queued', 'retrying', 'paused')",
+            "UPDATE pinbridge_meta SET value = '2' WHERE key = 'schema_version'",
+        ],
+    )

@@ -1,6 +1,7 @@
-"""counts() and depth() come from counters kept in the same transactions as the changes:
-after any sequence of operations (one caller or several at once) they equal a fresh count
-of the events table, and a queue made before the counters is upgraded on open."""
+"""counts(), depth() and dead_letter_count() come from counters kept in the same
+transactions as the changes: after any sequence of operations (one caller or several at
+once) they equal a fresh count of the events table, and a queue made before the counters is
+upgraded on open."""
 
 from __future__ import annotations
 
@@ -21,10 +22,19 @@ from pinbridge.queue import (
     Retrying,
 )
 from tests.queue.conftest import OpenQueue
-from tests.queue.support import ACCOUNT, OTHER_ACCOUNT, T0, event, run_sql, status_counts
+from tests.queue.support import (
+    ACCOUNT,
+    OTHER_ACCOUNT,
+    T0,
+    downgrade_to_version_2,
+    event,
+    run_sql,
+    status_counts,
+)
 
 BIG = 10**9
 PENDING = ("queued", "retrying", "paused")
+DESTINATIONS = ("eu", "us")
 
 
 def random_outcome(rng: random.Random, now: float) -> Outcome | None:
@@ -52,6 +62,17 @@ def assert_consistent(queue: Queue, url: str, where: str) -> dict[str, int]:
     counted = status_counts(url)
     assert queue.counts() == counted, where
     assert queue.depth() == sum(counted[s] for s in PENDING), where
+    [rows] = run_sql(
+        url,
+        [
+            "SELECT destination, COUNT(*) FROM pinbridge_events WHERE status = 'failed' "
+            "GROUP BY destination"
+        ],
+    )
+    failed = {str(name): int(n) for name, n in rows}
+    for name in {*DESTINATIONS, *failed}:
+        assert queue.dead_letter_count(name) == failed.get(name, 0), f"{where}: {name}"
+    assert queue.dead_letter_count() == counted["failed"], where
     return counted
 
 
@@ -72,13 +93,24 @@ def test_counts_match_the_table_after_random_operations(
         if op == "enqueue":
             queue.enqueue(
                 [
-                    event(f"e{rng.randrange(40)}", account=rng.choice((ACCOUNT, OTHER_ACCOUNT)))
+                    event(
+                        f"e{rng.randrange(40)}",
+                        account=rng.choice((ACCOUNT, OTHER_ACCOUNT)),
+                        destination=rng.choice(DESTINATIONS),
+                    )
                     for _ in range(rng.randint(1, 8))
                 ],
                 now,
             )
         elif op == "lease":
-            held = queue.lease(now, max_events=rng.randint(1, 6), max_bytes=BIG, lease_seconds=60)
+            held = queue.lease(
+                now,
+                max_events=rng.randint(1, 6),
+                max_bytes=BIG,
+                lease_seconds=60,
+                exclude=rng.choice(((), DESTINATIONS[:1])),
+                only=rng.choice((None, None, DESTINATIONS[1])),
+            )
             if held is not None:
                 leases.append(held)
         elif op == "complete" and leases:
@@ -87,7 +119,7 @@ def test_counts_match_the_table_after_random_operations(
         elif op == "replay":
             failed = [d.row_id for d in queue.dead_letters(limit=1000)]
             chosen = None if rng.random() < 0.5 else rng.sample(failed, len(failed) // 2)
-            replayed += queue.replay(chosen, now)
+            replayed += queue.replay(chosen, now, rng.choice((None, *DESTINATIONS)))
         elif op == "purge":
             purged += queue.purge(now)
         counted = assert_consistent(queue, queue_url, f"seed {seed}, step {step}: {op}")
@@ -98,7 +130,17 @@ def test_counts_match_the_table_after_random_operations(
 
 def test_counts_stay_exact_under_concurrent_workers(queue_url: str, open_q: OpenQueue) -> None:
     queue = open_q(retention_days=1 / 86_400)
-    queue.enqueue([event(f"e{i}", account=(ACCOUNT, OTHER_ACCOUNT)[i % 2]) for i in range(400)], T0)
+    queue.enqueue(
+        [
+            event(
+                f"e{i}",
+                account=(ACCOUNT, OTHER_ACCOUNT)[i % 2],
+                destination=DESTINATIONS[i % 3 % 2],
+            )
+            for i in range(400)
+        ],
+        T0,
+    )
     failures: list[BaseException] = []
 
     def work(seed: int) -> None:
@@ -113,8 +155,8 @@ def test_counts_stay_exact_under_concurrent_workers(queue_url: str, open_q: Open
 
     def upkeep() -> None:
         try:
-            for _ in range(20):
-                queue.replay(None, time.time())
+            for i in range(20):
+                queue.replay(None, time.time(), (None, *DESTINATIONS)[i % 3])
                 queue.purge(time.time())
                 time.sleep(0.02)
         except BaseException as exc:  # pragma: no cover - reported below
@@ -132,8 +174,9 @@ def test_counts_stay_exact_under_concurrent_workers(queue_url: str, open_q: Open
 
 
 def downgrade_to_version_1(url: str) -> None:
-    """Turn the queue into what pinbridge with schema 1 left: no status counters, a
-    pending counter (``pinbridge_depth``) and version 1."""
+    """Turn the queue into what pinbridge with schema 1 left: schema 2 without its status
+    counters, a pending counter (``pinbridge_depth``) and version 1."""
+    downgrade_to_version_2(url)
     slots = ", ".join(f"({slot}, 0)" for slot in range(16))
     run_sql(
         url,
@@ -170,7 +213,7 @@ def test_a_queue_from_schema_1_is_upgraded_on_open(queue_url: str, open_q: OpenQ
             "SELECT COUNT(*) FROM pinbridge_counts",
         ],
     )
-    assert version == ("2",)
+    assert version == ("3",)
     assert slots == (16,)
     with pytest.raises(Exception, match="pinbridge_depth"):
         run_sql(queue_url, ["SELECT * FROM pinbridge_depth"])

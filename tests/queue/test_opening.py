@@ -203,8 +203,10 @@ def test_tables_live_in_the_named_schema(pg_schema_url: str, postgres_dsn: str) 
         "pinbridge_counts",
         "pinbridge_dedup",
         "pinbridge_events",
+        "pinbridge_failed_counts",
         "pinbridge_history",
         "pinbridge_meta",
+        "pinbridge_pauses",
     ]
 
 

@@ -35,8 +35,14 @@ def private_url(queue_url: str) -> str:
 
 
 def run_everything(queue: Queue) -> None:
-    queue.enqueue([event("a", payload=PAYLOAD), event("b", payload=PAYLOAD)], T0)
-    queue.enqueue([event("a", payload=PAYLOAD)], T0 + 1)  # a duplicate
+    queue.enqueue(
+        [
+            event("a", payload=PAYLOAD, destination="eu"),
+            event("b", payload=PAYLOAD, destination="eu"),
+        ],
+        T0,
+    )
+    queue.enqueue([event("a", payload=PAYLOAD, destination="eu")], T0 + 1)  # a duplicate
     held = queue.lease(T0 + 2, max_events=10, max_bytes=10**6, lease_seconds=60)
     assert held is not None
     a, b = held.events
@@ -47,6 +53,9 @@ def run_everything(queue: Queue) -> None:
     queue.complete(held, {held.events[0].row_id: Retrying(T0 + 60, "HTTP 503")}, T0 + 6)
     queue.history("a")
     queue.dead_letters()
+    queue.pause("eu", "token refused", T0 + 7, T0 + 67)
+    queue.claim_probe("eu", T0 + 70, T0 + 130)
+    queue.pauses()
     queue.purge(T0 + 7)
 
 
@@ -73,6 +82,7 @@ def test_tables_hold_only_what_was_enqueued_and_the_outcomes(private_url: str) -
         *("a", "b", "checkout", event("a").ad_account_id),
         *("queued", "retrying", "paused", "delivered", "failed", "expired", "replayed"),
         *("rejected by Pinterest", "HTTP 503", "schema_version", str(SCHEMA_VERSION)),
+        *("eu", "token refused"),
     }
     tables = dump_tables(private_url)
     seen_payload = False

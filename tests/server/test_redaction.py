@@ -2,7 +2,8 @@
 
 A real server receives events full of clear-text PII, bad requests that carry it, and
 requests authenticated both ways; it delivers to the simulator, is stopped, and then its
-standard error and every SQLite file it wrote are searched byte by byte.
+standard error and every SQLite file it wrote are searched byte by byte. URLs in log lines
+keep their user and host (the database a message is about) and lose only their password.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import uuid
 from pathlib import Path
 
 import orjson
+import pytest
 
+from pinbridge.logs import redact
 from tests.server.events import EMAIL, PHONE, PHONE_DIGITS, filtered, invalid, purchase
 from tests.server.harness import TOKEN, server_config, start_server, wait_for
 from tests.support.simulator import SimulatorProcess
@@ -82,3 +85,43 @@ def test_logs_and_database_files_hold_no_personal_data_or_secrets(
         for secret in FORBIDDEN:
             assert secret.encode() not in data, f"{secret!r} found in {name}"
             assert secret.lower().encode() not in data.lower(), f"{secret!r} found in {name}"
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        (
+            "queue postgresql://postgres@127.0.0.1:5432/test: connection refused",
+            "queue postgresql://postgres@127.0.0.1:5432/test: connection refused",
+        ),
+        (
+            "cannot open queue postgresql://pinbridge:s3cret@db.internal:5432/q?schema=pb",
+            "cannot open queue postgresql://pinbridge:***@db.internal:5432/q?schema=pb",
+        ),
+        (
+            "queue postgres://pinbridge:***@10.100.200.150:5432/q is down",
+            "queue postgres://pinbridge:***@10.100.200.150:5432/q is down",
+        ),
+        ("postgresql://bob:p@ss@db/q", "postgresql://bob:***@db/q"),
+        ("http://u:pw@[2001:db8::1]:8080/x", "http://u:***@[2001:db8::1]:8080/x"),
+        ("sqlite:////var/lib/pinbridge/queue.db", "sqlite:////var/lib/pinbridge/queue.db"),
+    ],
+)
+def test_url_user_and_host_stay_readable_only_the_password_is_masked(line: str, shown: str) -> None:
+    assert redact(line) == shown
+
+
+@pytest.mark.parametrize(
+    ("line", "gone"),
+    [
+        (f"contact {EMAIL} now", EMAIL),
+        (f"page https://shop.example/cart?email={EMAIL}", EMAIL),
+        (f"page https://shop.example?email={EMAIL}", EMAIL),
+        (f"queue postgresql://pinbridge@db/q failed for {EMAIL}", EMAIL),
+        (f"callto://{PHONE_DIGITS}", PHONE_DIGITS),
+        (f"https://wa.me/{PHONE_DIGITS}", PHONE_DIGITS),
+        ("client 198.51.100.23 connected", "198.51.100.23"),
+    ],
+)
+def test_emails_and_numbers_outside_a_url_authority_are_still_masked(line: str, gone: str) -> None:
+    assert gone not in redact(line)

@@ -2,11 +2,16 @@
 
 The API is synchronous; async callers use ``asyncio.to_thread``. Every method that depends
 on time takes ``now`` (Unix seconds) so that tests and callers control the clock.
+
+Every method may raise :class:`~pinbridge.queue.records.QueueUnavailable` (the database
+cannot be reached; PostgreSQL answers it at once while the database is known to be down)
+or its subclass :class:`~pinbridge.queue.records.QueueDiskFull` (nothing was written). Text
+is stored with U+0000 and lone surrogates replaced by U+FFFD, alike on both backends.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Protocol
 
 from pinbridge.queue.records import (
@@ -16,13 +21,15 @@ from pinbridge.queue.records import (
     Lease,
     NewEvent,
     Outcome,
+    PauseState,
 )
 
 __all__ = ["Queue"]
 
 
 class Queue(Protocol):
-    """A durable queue of mapped events, leased per ad account by delivery workers."""
+    """A durable queue of mapped events, leased per destination and ad account by
+    delivery workers."""
 
     def enqueue(self, events: Sequence[NewEvent], now: float) -> list[EnqueueResult]:
         """Store ``events`` durably (committed on return), one result per event, in order.
@@ -40,12 +47,18 @@ class Queue(Protocol):
         max_bytes: int,
         lease_seconds: float,
         min_age: float = 0.0,
+        exclude: Collection[str] = (),
+        only: str | None = None,
     ) -> Lease | None:
         """Hold up to ``max_events`` ready events (``max_bytes`` of payload, at least one) of
-        one ad account, oldest first, until ``now + lease_seconds``; None when none is ready.
+        one destination and one ad account, oldest first, until ``now + lease_seconds``;
+        None when none is ready.
 
-        With ``min_age`` > 0 a batch is only cut when it is full (by count or bytes) or its
-        oldest event has been ready for at least ``min_age`` seconds.
+        The batch comes from the destination whose oldest ready event is oldest. Events of
+        the destinations in ``exclude`` (paused ones) are skipped, at no cost however many
+        they are; with ``only``, just that destination's events are leased (``exclude``
+        still wins). With ``min_age`` > 0 a batch is only cut when it is full (by count or
+        bytes) or its oldest event has been ready for at least ``min_age`` seconds.
         """
         ...
 
@@ -66,12 +79,22 @@ class Queue(Protocol):
         """Every status change of every entry with this event_id, oldest first."""
         ...
 
-    def dead_letters(self, *, limit: int = 100, offset: int = 0) -> list[DeadLetter]:
-        """Failed events, oldest first."""
+    def dead_letters(
+        self, *, limit: int = 100, offset: int = 0, destination: str | None = None
+    ) -> list[DeadLetter]:
+        """Failed events (of ``destination`` only, when given), oldest first."""
         ...
 
-    def replay(self, row_ids: Sequence[int] | None, now: float) -> int:
-        """Queue failed events again (all when ``row_ids`` is None); returns how many."""
+    def dead_letter_count(self, destination: str | None = None) -> int:
+        """How many failed events ``destination`` has (all destinations when None): a read
+        of counters, cheap enough for every dashboard refresh."""
+        ...
+
+    def replay(
+        self, row_ids: Sequence[int] | None, now: float, destination: str | None = None
+    ) -> int:
+        """Queue failed events again (all when ``row_ids`` is None; only ``destination``'s
+        when given); returns how many."""
         ...
 
     def depth(self) -> int:
@@ -80,6 +103,27 @@ class Queue(Protocol):
 
     def counts(self) -> dict[str, int]:
         """Entries by status (every status present, zero when none)."""
+        ...
+
+    def pause(self, destination: str, reason: str, now: float, until: float) -> None:
+        """Record that ``destination`` is paused, for every node sharing the database:
+        ``since`` becomes ``now`` unless it is paused already; ``reason`` and ``until`` (when
+        a probe batch is next due) are updated. Writes no history: callers stop leasing the
+        destination's events (``lease(exclude=…)``) and send a probe per interval."""
+        ...
+
+    def resume(self, destination: str) -> bool:
+        """Remove ``destination``'s pause; True when there was one."""
+        ...
+
+    def pauses(self) -> dict[str, PauseState]:
+        """Every paused destination, by name."""
+        ...
+
+    def claim_probe(self, destination: str, now: float, until: float) -> bool:
+        """Atomically, when ``destination`` is paused and its ``until <= now``, set
+        ``until`` to the given value and return True: of all workers on all nodes, exactly
+        one claims each probe. False otherwise (not paused, or not due)."""
         ...
 
     def purge(self, now: float) -> int:

@@ -5,6 +5,9 @@ entries adds its net change per status to ONE random slot, in the same transacti
 ``counts()`` and ``depth()`` are sums over ``COUNTER_SLOTS`` rows whatever the queue's size,
 and concurrent writers on several PostgreSQL nodes rarely wait for the same row. The
 columns are the statuses of :mod:`pinbridge.queue.records`, in that order.
+
+``pinbridge_failed_counts`` keeps the dead letters of each destination the same way (one
+row per destination and slot, created on first use), for ``dead_letter_count``.
 """
 
 from __future__ import annotations
@@ -22,10 +25,14 @@ __all__ = [
     "DEPTH",
     "PENDING_SUM",
     "STATUSES",
+    "UPGRADE_FAILED",
     "UPGRADE_GROUP_BY",
     "add",
+    "add_failed",
+    "add_failed_statement",
     "add_statement",
     "counts_from_row",
+    "failed_of",
     "moved",
     "random_slot",
     "reset_statement",
@@ -49,6 +56,14 @@ UPGRADE_GROUP_BY = "SELECT status, COUNT(*) FROM pinbridge_events GROUP BY statu
 """The one-time full count that initialises the counters of a queue made before them."""
 
 
+UPGRADE_FAILED = (
+    "INSERT INTO pinbridge_failed_counts (destination, slot, failed) "
+    "SELECT destination, 0, COUNT(*) FROM pinbridge_events WHERE status = 'failed' "
+    "GROUP BY destination"
+)
+"""The one-time count that initialises the per-destination dead-letter counters."""
+
+
 _TABLE = """CREATE TABLE IF NOT EXISTS pinbridge_counts (
     slot INTEGER PRIMARY KEY,
     queued BIGINT NOT NULL DEFAULT 0,
@@ -59,12 +74,18 @@ _TABLE = """CREATE TABLE IF NOT EXISTS pinbridge_counts (
     expired BIGINT NOT NULL DEFAULT 0
 )"""
 _SLOT_ROWS = "INSERT INTO pinbridge_counts (slot) VALUES {slots} ON CONFLICT DO NOTHING"
+_FAILED_TABLE = """CREATE TABLE IF NOT EXISTS pinbridge_failed_counts (
+    destination TEXT NOT NULL,
+    slot INTEGER NOT NULL,
+    failed BIGINT NOT NULL,
+    PRIMARY KEY (destination, slot)
+)"""
 
 
 def table_statements() -> list[str]:
-    """The table and its zeroed slot rows; idempotent, the same in both dialects."""
+    """The tables and the zeroed slot rows; idempotent, the same in both dialects."""
     slots = ", ".join(f"({slot})" for slot in range(COUNTER_SLOTS))
-    return [_TABLE, _SLOT_ROWS.replace("{slots}", slots)]
+    return [_TABLE, _SLOT_ROWS.replace("{slots}", slots), _FAILED_TABLE]
 
 
 def random_slot() -> int:
@@ -102,6 +123,40 @@ def add(execute: Callable[..., Any], deltas: Mapping[str, int], mark: str) -> No
     statement = add_statement(deltas, mark)
     if statement is not None:
         execute(*statement)
+
+
+def add_failed_statement(deltas: Mapping[str, int], mark: str) -> tuple[str, list[Any]] | None:
+    """``INSERT … ON CONFLICT`` adding each destination's change of dead letters to one
+    random slot (destinations in sorted order, so concurrent writers lock rows in the same
+    order); None when there is nothing to add."""
+    changes = sorted((destination, delta) for destination, delta in deltas.items() if delta)
+    if not changes:
+        return None
+    slot = random_slot()
+    values = ", ".join(f"({mark}, {mark}, {mark})" for _ in changes)
+    statement = (
+        f"INSERT INTO pinbridge_failed_counts (destination, slot, failed) VALUES {values} "  # noqa: S608 - fixed names
+        "ON CONFLICT (destination, slot) DO UPDATE "
+        "SET failed = pinbridge_failed_counts.failed + excluded.failed"
+    )
+    params: list[Any] = [value for d, delta in changes for value in (d, slot, delta)]
+    return statement, params
+
+
+def add_failed(execute: Callable[..., Any], deltas: Mapping[str, int], mark: str) -> None:
+    """Run :func:`add_failed_statement` inside the caller's transaction (after
+    :func:`add`, so that every transaction takes the counter tables in the same order)."""
+    statement = add_failed_statement(deltas, mark)
+    if statement is not None:
+        execute(*statement)
+
+
+def failed_of(mark: str) -> str:
+    """SQL: the dead letters of the destination given as the one parameter (``mark``)."""
+    return (
+        "SELECT COALESCE(SUM(failed), 0) FROM pinbridge_failed_counts "  # noqa: S608 - fixed names
+        f"WHERE destination = {mark}"
+    )
 
 
 def reset_statement() -> str:

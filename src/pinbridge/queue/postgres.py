@@ -9,7 +9,8 @@ claimed with ``ON CONFLICT``, so two nodes never both accept the same event.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, TypeVar
 
 import psycopg
@@ -27,23 +28,35 @@ from pinbridge.queue.records import (
     Lease,
     NewEvent,
     Outcome,
+    PauseState,
+    QueueDiskFull,
     QueueFull,
     QueueUnavailable,
 )
 from pinbridge.queue.rules import (
     batch_ids,
+    batch_sources,
     change_for,
     check_lease_args,
     check_outcomes,
     dedup_expires_at,
+    disk_full_message,
     extended,
     first_in_call,
     full_message,
     leased_event,
     new_token,
     retention_cutoff,
+    storable_event,
+    storable_text,
 )
-from pinbridge.queue.schema import SCHEMA_VERSION, check_version, schema_statements, upgrade
+from pinbridge.queue.schema import (
+    SCHEMA_VERSION,
+    check_version,
+    index_statements,
+    table_statements,
+    upgrade,
+)
 from pinbridge.queue.urls import PostgresTarget
 
 __all__ = ["PostgresQueue"]
@@ -53,6 +66,8 @@ _Connection = psycopg.Connection[Any]
 _SCHEMA_LOCK = 0x70696E62726467  # "pinbrdg": serialises schema creation across nodes
 _TRANSACTION_RETRIES = 5
 _PURGE_LIMIT = 5000
+_DISK_FULL = frozenset({"53100", "53000"})  # disk_full, insufficient_resources
+_DISK_FULL_FIX = "on the PostgreSQL server (its data directory, WAL or tablespace disk)"
 
 
 class PostgresQueue:
@@ -109,22 +124,30 @@ class PostgresQueue:
                     conn.execute(
                         sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(schema))
                     )
-                for statement in schema_statements("postgres"):
+                for statement in table_statements("postgres"):
                     conn.execute(statement)
                 row = conn.execute(
                     "SELECT value FROM pinbridge_meta WHERE key = 'schema_version'"
                 ).fetchone()
                 version = int(row[0]) if row is not None else SCHEMA_VERSION
                 if version < SCHEMA_VERSION:
-                    # Nodes of the older version keep writing until they are stopped: hold
-                    # them off while counting so the counters start exact.
-                    conn.execute("LOCK TABLE pinbridge_events IN SHARE MODE")
+                    # Nodes of the older version keep working until they are stopped: hold
+                    # them off while the upgrade alters and counts, so counters start exact.
+                    conn.execute("LOCK TABLE pinbridge_events IN ACCESS EXCLUSIVE MODE")
                     upgrade(conn.execute, version, "%s")
+                if version <= SCHEMA_VERSION:
+                    for statement in index_statements():
+                        conn.execute(statement)
         except psycopg.Error as exc:
+            if exc.sqlstate in _DISK_FULL:
+                raise self._disk_full(exc) from None
             raise QueueUnavailable(
                 f"cannot open queue {self._target.display}: {_cause(exc)}"
             ) from None
         check_version(version, self._target.display)
+
+    def _disk_full(self, exc: psycopg.Error) -> QueueDiskFull:
+        return QueueDiskFull(disk_full_message(self._target.display, _cause(exc), _DISK_FULL_FIX))
 
     def _run(self, work: Callable[[_Connection], _T]) -> _T:
         """Run ``work`` in one transaction, retrying it when PostgreSQL aborted it to break
@@ -136,7 +159,11 @@ class PostgresQueue:
             except TransactionRollback:
                 if attempt == _TRANSACTION_RETRIES - 1:
                     raise
-            except (psycopg.OperationalError, PoolTimeout) as exc:
+            except psycopg.OperationalError as exc:
+                if exc.sqlstate in _DISK_FULL:
+                    raise self._disk_full(exc) from None
+                raise QueueUnavailable(f"queue {self._target.display}: {_cause(exc)}") from None
+            except PoolTimeout as exc:
                 raise QueueUnavailable(f"queue {self._target.display}: {_cause(exc)}") from None
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -145,14 +172,16 @@ class PostgresQueue:
     def enqueue(self, events: Sequence[NewEvent], now: float) -> list[EnqueueResult]:
         if not events:
             return []
-        firsts = first_in_call(events)
-        unique = [event for event, first in zip(events, firsts, strict=True) if first]
+        stored_events = [storable_event(event) for event in events]
+        firsts = first_in_call(stored_events)
+        unique = [event for event, first in zip(stored_events, firsts, strict=True) if first]
         params = {
             "accounts": [e.ad_account_id for e in unique],
             "event_ids": [e.event_id for e in unique],
             "names": [e.event_name for e in unique],
             "times": [e.event_time for e in unique],
             "payloads": [e.payload for e in unique],
+            "destinations": [e.destination for e in unique],
             "now": now,
             "expires_at": dedup_expires_at(now, self._settings.dedup_window_hours),
         }
@@ -186,33 +215,44 @@ class PostgresQueue:
         max_bytes: int,
         lease_seconds: float,
         min_age: float = 0.0,
+        exclude: Collection[str] = (),
+        only: str | None = None,
     ) -> Lease | None:
         check_lease_args(max_events, max_bytes, lease_seconds, min_age)
         token = new_token()
         expires_at = now + lease_seconds
+        skip = sorted({storable_text(name) for name in exclude})
+        wanted = None if only is None else storable_text(only)
+        if wanted is not None and wanted in skip:
+            return None
+        params = {
+            "now": now,
+            "young": now - min_age,
+            "max_events": max_events,
+            "max_bytes": max_bytes,
+            "exclude": skip,
+            "only": wanted,
+        }
 
         def work(conn: _Connection) -> Lease | None:
-            head = conn.execute(q.HEAD, {"now": now}).fetchone()
-            if head is None:
+            rows = conn.execute(q.HEADS if wanted is None else q.HEAD_OF, params).fetchall()
+            if not rows:
                 return None
-            account = str(head[0])
-            if min_age > 0 and head[1] > now - min_age:
-                full = conn.execute(
-                    q.FULL_ACCOUNT,
-                    {
-                        "now": now,
-                        "young": now - min_age,
-                        "max_events": max_events,
-                        "max_bytes": max_bytes,
-                    },
-                ).fetchone()
+            heads = [(str(d), str(a), float(at)) for d, a, at in rows]
+            sources = batch_sources(heads, now, min_age)
+            if not sources:
+                full = conn.execute(q.FULL_BATCH, params).fetchone()
                 if full is None:
                     return None
-                account = str(full[0])
-            candidates = conn.execute(
-                q.LEASE_CANDIDATES, {"account": account, "now": now, "max_events": max_events}
-            ).fetchall()
-            if not candidates:
+                sources = [(str(full[0]), str(full[1]))]
+            for destination, account in sources:
+                candidates = conn.execute(
+                    q.LEASE_CANDIDATES,
+                    {**params, "destination": destination, "account": account},
+                ).fetchall()
+                if candidates:  # else other workers hold them all: try the next source
+                    break
+            else:
                 return None
             ids = batch_ids(candidates, max_bytes)
             rows = conn.execute(
@@ -220,7 +260,9 @@ class PostgresQueue:
             ).fetchall()
             by_id = {int(row[0]): leased_event(row) for row in rows}
             events = tuple(by_id[i] for i in ids if i in by_id)
-            return Lease(token, account, events, expires_at) if events else None
+            if not events:
+                return None
+            return Lease(token, account, events, expires_at, destination)
 
         return self._run(work)
 
@@ -253,21 +295,30 @@ class PostgresQueue:
         def work(conn: _Connection) -> None:
             before = dict(conn.execute(q.LEASED_STATUSES, params).fetchall())
             changed = conn.execute(q.COMPLETE, params).fetchall()
-            _add_counts(conn, counters.moved((str(before[i]), str(new)) for i, new in changed))
+            moves = counters.moved((str(before[i]), str(new)) for i, new in changed)
+            failed = sum(new == "failed" for _, new in changed)
+            _add_counts(conn, moves, {lease.destination: failed})
 
         self._run(work)
 
-    def replay(self, row_ids: Sequence[int] | None, now: float) -> int:
+    def replay(
+        self, row_ids: Sequence[int] | None, now: float, destination: str | None = None
+    ) -> int:
         params = {
             "ids": None if row_ids is None else [int(i) for i in row_ids],
+            "destination": None if destination is None else storable_text(destination),
             "now": now,
             "expires_at": dedup_expires_at(now, self._settings.dedup_window_hours),
         }
 
         def work(conn: _Connection) -> int:
-            row = conn.execute(q.REPLAY, params).fetchone()
-            count = int(row[0]) if row else 0
-            _add_counts(conn, {"failed": -count, "queued": count})
+            per_destination = {str(d): int(n) for d, n in conn.execute(q.REPLAY, params)}
+            count = sum(per_destination.values())
+            _add_counts(
+                conn,
+                {"failed": -count, "queued": count},
+                {name: -n for name, n in per_destination.items()},
+            )
             return count
 
         return self._run(work)
@@ -279,8 +330,17 @@ class PostgresQueue:
         }
 
         def chunk(conn: _Connection) -> int:
-            gone = {str(status): int(n) for status, n in conn.execute(q.PURGE_CHUNK, params)}
-            _add_counts(conn, {status: -n for status, n in gone.items()})
+            gone: Counter[str] = Counter()
+            failed: Counter[str] = Counter()
+            for status, destination, n in conn.execute(q.PURGE_CHUNK, params):
+                gone[str(status)] += int(n)
+                if status == "failed":
+                    failed[str(destination)] += int(n)
+            _add_counts(
+                conn,
+                {status: -n for status, n in gone.items()},
+                {name: -n for name, n in failed.items()},
+            )
             return sum(gone.values())
 
         total = 0
@@ -295,13 +355,47 @@ class PostgresQueue:
     # -- reads ------------------------------------------------------------------------
 
     def history(self, event_id: str) -> list[HistoryEntry]:
-        rows = self._run(lambda conn: conn.execute(q.HISTORY, {"event_id": event_id}).fetchall())
+        params = {"event_id": storable_text(event_id)}
+        rows = self._run(lambda conn: conn.execute(q.HISTORY, params).fetchall())
         return [HistoryEntry(*row) for row in rows]
 
-    def dead_letters(self, *, limit: int = 100, offset: int = 0) -> list[DeadLetter]:
-        params = {"limit": limit, "offset": offset}
-        rows = self._run(lambda conn: conn.execute(q.DEAD_LETTERS, params).fetchall())
+    def dead_letters(
+        self, *, limit: int = 100, offset: int = 0, destination: str | None = None
+    ) -> list[DeadLetter]:
+        name = None if destination is None else storable_text(destination)
+        params = {"limit": limit, "offset": offset, "destination": name}
+        statement = q.DEAD_LETTERS if name is None else q.DEAD_LETTERS_OF
+        rows = self._run(lambda conn: conn.execute(statement, params).fetchall())
         return [DeadLetter(*row) for row in rows]
+
+    def dead_letter_count(self, destination: str | None = None) -> int:
+        if destination is None:
+            return self.counts()["failed"]
+        params = {"destination": storable_text(destination)}
+        return self._run(lambda conn: _one_int(conn.execute(q.DEAD_LETTER_COUNT, params)))
+
+    # -- pauses -----------------------------------------------------------------------
+
+    def pause(self, destination: str, reason: str, now: float, until: float) -> None:
+        params = {
+            "destination": storable_text(destination),
+            "reason": storable_text(reason),
+            "now": now,
+            "until": until,
+        }
+        self._run(lambda conn: conn.execute(q.PAUSE, params))
+
+    def resume(self, destination: str) -> bool:
+        params = {"destination": storable_text(destination)}
+        return self._run(lambda conn: conn.execute(q.RESUME, params).fetchone() is not None)
+
+    def pauses(self) -> dict[str, PauseState]:
+        rows = self._run(lambda conn: conn.execute(q.PAUSES).fetchall())
+        return {str(d): PauseState(str(r), float(s), float(u)) for d, r, s, u in rows}
+
+    def claim_probe(self, destination: str, now: float, until: float) -> bool:
+        params = {"destination": storable_text(destination), "now": now, "until": until}
+        return self._run(lambda conn: conn.execute(q.CLAIM_PROBE, params).fetchone() is not None)
 
     def depth(self) -> int:
         return self._run(_depth)
@@ -317,14 +411,23 @@ class PostgresQueue:
 
 
 def _depth(conn: _Connection) -> int:
-    row = conn.execute(q.DEPTH).fetchone()
+    return _one_int(conn.execute(q.DEPTH))
+
+
+def _one_int(cursor: psycopg.Cursor[Any]) -> int:
+    row = cursor.fetchone()
     return int(row[0]) if row else 0
 
 
-def _add_counts(conn: _Connection, deltas: Mapping[str, int]) -> None:
-    """Add the transaction's net change per status, last, after its rows are locked (so
-    counter locks never come between row locks)."""
+def _add_counts(
+    conn: _Connection, deltas: Mapping[str, int], failed: Mapping[str, int] | None = None
+) -> None:
+    """Add the transaction's net change per status (and of dead letters per destination,
+    ``failed``), last, after its rows are locked (so counter locks never come between row
+    locks)."""
     counters.add(conn.execute, deltas, "%s")
+    if failed:
+        counters.add_failed(conn.execute, failed, "%s")
 
 
 def _cause(exc: BaseException) -> str:

@@ -9,24 +9,31 @@ from __future__ import annotations
 
 from pinbridge.queue import counters
 from pinbridge.queue.rules import KEY_RELEASING
-from pinbridge.queue.schema import FINAL, PENDING, status_in
+from pinbridge.queue.schema import DESTINATIONS, FINAL, PENDING, status_in
 
 __all__ = [
+    "CLAIM_PROBE",
     "COMPLETE",
     "COUNTS",
     "DEAD_LETTERS",
+    "DEAD_LETTERS_OF",
+    "DEAD_LETTER_COUNT",
     "DEPTH",
     "ENQUEUE",
     "EXTEND",
-    "FULL_ACCOUNT",
-    "HEAD",
+    "FULL_BATCH",
+    "HEADS",
+    "HEAD_OF",
     "HISTORY",
     "LEASE",
     "LEASE_CANDIDATES",
     "LEASED_STATUSES",
+    "PAUSE",
+    "PAUSES",
     "PURGE_CHUNK",
     "PURGE_DEDUP",
     "REPLAY",
+    "RESUME",
 ]
 
 # Row ids are drawn in input order (nextval runs after the sort); dedup keys are claimed
@@ -38,8 +45,9 @@ ENQUEUE = f"""
 WITH incoming AS (
     SELECT t.*, nextval('pinbridge_events_id_seq') AS row_id
     FROM unnest(%(accounts)s::text[], %(event_ids)s::text[], %(names)s::text[],
-                %(times)s::bigint[], %(payloads)s::bytea[])
-         WITH ORDINALITY AS t(ad_account_id, event_id, event_name, event_time, payload, ord)
+                %(times)s::bigint[], %(payloads)s::bytea[], %(destinations)s::text[])
+         WITH ORDINALITY
+         AS t(ad_account_id, event_id, event_name, event_time, payload, destination, ord)
     ORDER BY t.ord
 ), claimed AS (
     INSERT INTO pinbridge_dedup AS d (ad_account_id, event_id, event_name, row_id, expires_at)
@@ -51,9 +59,10 @@ WITH incoming AS (
     RETURNING d.row_id
 ), stored AS (
     INSERT INTO pinbridge_events (id, ad_account_id, event_id, event_name, event_time, payload,
-        size, status, attempts, enqueued_at, next_attempt_at, available_at, updated_at)
+        size, status, attempts, enqueued_at, next_attempt_at, available_at, updated_at,
+        destination)
     SELECT i.row_id, i.ad_account_id, i.event_id, i.event_name, i.event_time, i.payload,
-        length(i.payload), 'queued', 0, %(now)s, %(now)s, %(now)s, %(now)s
+        length(i.payload), 'queued', 0, %(now)s, %(now)s, %(now)s, %(now)s, i.destination
     FROM incoming i JOIN claimed c ON c.row_id = i.row_id
     ORDER BY i.row_id
     RETURNING id, event_id
@@ -71,27 +80,45 @@ FROM incoming i JOIN claimed c ON c.row_id = i.row_id
 
 DEPTH = counters.DEPTH
 
-HEAD = f"""
-SELECT ad_account_id, available_at FROM pinbridge_events
-WHERE {PENDING} AND available_at <= %(now)s
-ORDER BY available_at, id LIMIT 1
-FOR UPDATE SKIP LOCKED
+# Each destination's oldest ready event. Nothing is locked here: LEASE_CANDIDATES locks,
+# and skips what other workers hold.
+HEADS = f"""{DESTINATIONS}
+SELECT h.destination, h.ad_account_id, h.available_at
+FROM destinations d CROSS JOIN LATERAL (
+    SELECT destination, ad_account_id, available_at, id FROM pinbridge_events
+    WHERE destination = d.name AND {PENDING} AND available_at <= %(now)s
+    ORDER BY destination, available_at, id LIMIT 1
+) h
+WHERE d.name IS NOT NULL AND d.name <> ALL(%(exclude)s::text[])
+ORDER BY h.available_at, h.id
 """  # noqa: S608 - constant predicate
 
-FULL_ACCOUNT = f"""
-SELECT ad_account_id FROM pinbridge_events
-WHERE {PENDING}
-  AND available_at <= %(now)s AND available_at > %(young)s
-GROUP BY ad_account_id
-HAVING COUNT(*) >= %(max_events)s OR SUM(size) >= %(max_bytes)s
-ORDER BY MIN(available_at) LIMIT 1
+HEAD_OF = f"""
+SELECT destination, ad_account_id, available_at FROM pinbridge_events
+WHERE destination = %(only)s AND {PENDING} AND available_at <= %(now)s
+ORDER BY destination, available_at, id LIMIT 1
+"""  # noqa: S608 - constant predicate
+
+# A (destination, account) whose young ready events already fill a batch.
+FULL_BATCH = f"""{DESTINATIONS}
+SELECT f.destination, f.ad_account_id
+FROM destinations d CROSS JOIN LATERAL (
+    SELECT destination, ad_account_id, MIN(available_at) AS oldest FROM pinbridge_events
+    WHERE destination = d.name AND {PENDING}
+      AND available_at <= %(now)s AND available_at > %(young)s
+    GROUP BY destination, ad_account_id
+    HAVING COUNT(*) >= %(max_events)s OR SUM(size) >= %(max_bytes)s
+) f
+WHERE d.name IS NOT NULL AND d.name <> ALL(%(exclude)s::text[])
+  AND (%(only)s::text IS NULL OR d.name = %(only)s::text)
+ORDER BY f.oldest LIMIT 1
 """  # noqa: S608 - constant predicate
 
 LEASE_CANDIDATES = f"""
 SELECT id, size FROM pinbridge_events
-WHERE ad_account_id = %(account)s AND {PENDING}
+WHERE destination = %(destination)s AND ad_account_id = %(account)s AND {PENDING}
   AND available_at <= %(now)s
-ORDER BY available_at, id LIMIT %(max_events)s
+ORDER BY destination, available_at, id LIMIT %(max_events)s
 FOR UPDATE SKIP LOCKED
 """  # noqa: S608 - constant predicate
 
@@ -157,7 +184,8 @@ WITH replayed AS (
         available_at = %(now)s, updated_at = %(now)s, lease_token = NULL, message = NULL
     WHERE status = 'failed'
       AND (%(ids)s::bigint[] IS NULL OR id = ANY(%(ids)s::bigint[]))
-    RETURNING id, ad_account_id, event_id, event_name
+      AND (%(destination)s::text IS NULL OR destination = %(destination)s::text)
+    RETURNING id, ad_account_id, event_id, event_name, destination
 ), logged AS (
     INSERT INTO pinbridge_history (row_id, event_id, status, at, attempts)
     SELECT id, event_id, 'replayed', %(now)s, 0 FROM replayed ORDER BY id
@@ -170,7 +198,7 @@ WITH replayed AS (
         SET row_id = excluded.row_id, expires_at = excluded.expires_at
         WHERE d.expires_at <= %(now)s
 )
-SELECT COUNT(*) FROM replayed
+SELECT destination, COUNT(*) FROM replayed GROUP BY destination
 """
 
 # The status test is repeated in the DELETE so that a row replayed meanwhile survives.
@@ -182,25 +210,54 @@ WITH gone AS (
         WHERE {FINAL} AND updated_at < %(cutoff)s
         LIMIT %(limit)s
     ) AND {FINAL} AND updated_at < %(cutoff)s
-    RETURNING id, status
+    RETURNING id, status, destination
 ), history AS (
     DELETE FROM pinbridge_history WHERE row_id IN (SELECT id FROM gone)
 )
-SELECT status, COUNT(*) FROM gone GROUP BY status
+SELECT status, destination, COUNT(*) FROM gone GROUP BY status, destination
 """  # noqa: S608 - constant predicate
 
 PURGE_DEDUP = "DELETE FROM pinbridge_dedup WHERE expires_at <= %(now)s"
 
 HISTORY = """
-SELECT h.row_id, h.status, h.at, h.attempts, h.message, e.ad_account_id, e.event_name
+SELECT h.row_id, h.status, h.at, h.attempts, h.message, e.ad_account_id, e.event_name,
+    e.destination
 FROM pinbridge_history h JOIN pinbridge_events e ON e.id = h.row_id
 WHERE h.event_id = %(event_id)s ORDER BY h.id
 """
 
-DEAD_LETTERS = """
-SELECT id, ad_account_id, event_id, event_name, updated_at, attempts, COALESCE(message, '')
-FROM pinbridge_events WHERE status = 'failed'
+_DEAD_LETTER = """
+SELECT id, ad_account_id, event_id, event_name, updated_at, attempts, COALESCE(message, ''),
+    destination
+FROM pinbridge_events WHERE status = 'failed'"""
+
+DEAD_LETTERS = f"""{_DEAD_LETTER}
 ORDER BY id LIMIT %(limit)s OFFSET %(offset)s
 """
 
+DEAD_LETTERS_OF = f"""{_DEAD_LETTER} AND destination = %(destination)s
+ORDER BY destination, id LIMIT %(limit)s OFFSET %(offset)s
+"""
+
+DEAD_LETTER_COUNT = counters.failed_of("%(destination)s")
+
 COUNTS = counters.COUNTS
+
+# The first pause of a destination records since; later ones update reason and until only.
+PAUSE = """
+INSERT INTO pinbridge_pauses (destination, reason, since, until)
+VALUES (%(destination)s, %(reason)s, %(now)s, %(until)s)
+ON CONFLICT (destination) DO UPDATE SET reason = excluded.reason, until = excluded.until
+"""
+
+RESUME = "DELETE FROM pinbridge_pauses WHERE destination = %(destination)s RETURNING 1"
+
+PAUSES = "SELECT destination, reason, since, until FROM pinbridge_pauses ORDER BY destination"
+
+# READ COMMITTED re-tests "until <= now" on the row a concurrent claim just changed, so of
+# several nodes claiming at once exactly one gets the row back.
+CLAIM_PROBE = """
+UPDATE pinbridge_pauses SET until = %(until)s
+WHERE destination = %(destination)s AND until <= %(now)s
+RETURNING 1
+"""

@@ -11,6 +11,10 @@ it needs to lease, deduplicate and report on them. Statuses:
 ``expired``    older than Pinterest accepts; never sent
 
 History entries use the same names plus ``replayed`` (a dead letter queued again).
+
+Every entry belongs to one *destination*: a named Pinterest ad account and token
+(``"default"`` when a deployment has only one). A whole destination may be paused
+(:class:`PauseState`); that is not a status of its entries.
 """
 
 from __future__ import annotations
@@ -35,7 +39,9 @@ __all__ = [
     "LeasedEvent",
     "NewEvent",
     "Outcome",
+    "PauseState",
     "Paused",
+    "QueueDiskFull",
     "QueueFull",
     "QueueUnavailable",
     "Retrying",
@@ -58,6 +64,12 @@ class QueueUnavailable(PinbridgeError):
     its password) and the cause; the operation may succeed when the database is back."""
 
 
+class QueueDiskFull(QueueUnavailable):
+    """The queue's disk (or the PostgreSQL server's) is full. The operation stored nothing
+    (its transaction rolled back); it may succeed once space is freed. The message starts
+    with "the queue's disk is full"."""
+
+
 @dataclass(frozen=True, slots=True)
 class NewEvent:
     """A mapped event to enqueue. ``payload`` is the orjson-encoded ``data[]`` element."""
@@ -67,6 +79,7 @@ class NewEvent:
     event_name: str
     event_time: int
     payload: bytes
+    destination: str = "default"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,13 +107,14 @@ class LeasedEvent:
 
 @dataclass(frozen=True, slots=True)
 class Lease:
-    """Events of one ad account held by one worker until ``expires_at``; after that any
-    worker (on any node) may lease them again."""
+    """Events of one destination and one ad account held by one worker until
+    ``expires_at``; after that any worker (on any node) may lease them again."""
 
     token: str
     ad_account_id: str
     events: tuple[LeasedEvent, ...]
     expires_at: float
+    destination: str = "default"
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +170,7 @@ class HistoryEntry:
     message: str | None
     ad_account_id: str = ""
     event_name: str = ""
+    destination: str = "default"
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,3 +184,14 @@ class DeadLetter:
     failed_at: float
     attempts: int
     message: str
+    destination: str = "default"
+
+
+@dataclass(frozen=True, slots=True)
+class PauseState:
+    """A paused destination, shared by every node through the queue's database: why,
+    since when (Unix seconds) and until when no probe batch is due."""
+
+    reason: str
+    since: float
+    until: float

@@ -1,12 +1,13 @@
-"""Backend-independent queue rules: what an outcome does to a row, how a batch is cut,
-how long a dedup key blocks, and which events of one enqueue call repeat an earlier one in
-the same call.
+"""Backend-independent queue rules: what an outcome does to a row, which destination and
+account a batch comes from and how it is cut, how long a dedup key blocks, which events of
+one enqueue call repeat an earlier one in the same call, and what text may be stored.
 
 Both backends call these so that SQLite and PostgreSQL behave identically.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,17 +31,21 @@ __all__ = [
     "Change",
     "DedupKey",
     "batch_ids",
+    "batch_sources",
     "change_for",
     "check_lease_args",
     "check_outcomes",
     "cut_by_bytes",
     "dedup_expires_at",
+    "disk_full_message",
     "extended",
     "first_in_call",
     "full_message",
     "leased_event",
     "new_token",
     "retention_cutoff",
+    "storable_event",
+    "storable_text",
 ]
 
 DedupKey = tuple[str, str, str]
@@ -48,6 +53,8 @@ DedupKey = tuple[str, str, str]
 
 KEY_RELEASING: tuple[EventStatus, ...] = ("failed", "expired")
 """Entries in these statuses no longer block a new event with the same key."""
+
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,20 +72,42 @@ class Change:
         return self.status in KEY_RELEASING
 
 
+def storable_text(text: str) -> str:
+    """``text`` as both databases store it alike: U+0000 (which PostgreSQL refuses in
+    TEXT) and lone surrogates (which are not UTF-8) become U+FFFD. Every text the queue
+    writes or looks up passes here, so that no such character fails a whole transaction."""
+    if text.isascii():
+        return text.replace("\x00", "\ufffd") if "\x00" in text else text
+    return _UNSTORABLE.sub("\ufffd", text)
+
+
+def storable_event(event: NewEvent) -> NewEvent:
+    """``event`` with its text fields passed through :func:`storable_text`."""
+    texts = (event.ad_account_id, event.event_id, event.event_name, event.destination)
+    account, event_id, name, destination = (storable_text(text) for text in texts)
+    if (account, event_id, name, destination) == texts:
+        return event
+    return NewEvent(account, event_id, name, event.event_time, event.payload, destination)
+
+
 def change_for(outcome: Outcome) -> Change:
     """The row change for one outcome; Delivered, Failed and Retrying count an attempt."""
     match outcome:
         case Delivered(message=message):
-            return Change("delivered", 1, None, message)
+            return Change("delivered", 1, None, _storable(message))
         case Failed(message=message):
-            return Change("failed", 1, None, message)
+            return Change("failed", 1, None, storable_text(message))
         case Retrying(next_attempt_at=at, message=message):
-            return Change("retrying", 1, float(at), message)
+            return Change("retrying", 1, float(at), storable_text(message))
         case Paused(next_attempt_at=at, message=message):
-            return Change("paused", 0, float(at), message)
+            return Change("paused", 0, float(at), storable_text(message))
         case Expired(message=message):
-            return Change("expired", 0, None, message)
+            return Change("expired", 0, None, storable_text(message))
     raise TypeError(f"not a queue outcome: {outcome!r}")
+
+
+def _storable(text: str | None) -> str | None:
+    return None if text is None else storable_text(text)
 
 
 def first_in_call(events: Sequence[NewEvent]) -> list[bool]:
@@ -103,6 +132,18 @@ def cut_by_bytes(sizes: Iterable[int], max_bytes: int) -> int:
         total += size
         count += 1
     return count
+
+
+def batch_sources(
+    heads: Sequence[tuple[str, str, float]], now: float, min_age: float
+) -> list[tuple[str, str]]:
+    """The (destination, account) pairs a batch may come from, best first.
+
+    ``heads`` holds each destination's oldest ready event (destination, account, ready
+    since), oldest first; a destination qualifies when that event has waited ``min_age``.
+    An empty answer with ``min_age`` > 0 means: look for a full batch instead.
+    """
+    return [(destination, account) for destination, account, at in heads if at <= now - min_age]
 
 
 def batch_ids(candidates: Sequence[Any], max_bytes: int) -> list[int]:
@@ -145,7 +186,7 @@ def extended(lease: Lease, kept: Collection[int], expires_at: float) -> Lease:
     """``lease`` after an extension to ``expires_at``, holding only the rows in ``kept``
     (the others were completed or re-leased meanwhile)."""
     events = tuple(event for event in lease.events if event.row_id in kept)
-    return Lease(lease.token, lease.ad_account_id, events, expires_at)
+    return Lease(lease.token, lease.ad_account_id, events, expires_at, lease.destination)
 
 
 def retention_cutoff(now: float, retention_days: float) -> float:
@@ -158,6 +199,15 @@ def full_message(depth: int, adding: int, max_depth: int) -> str:
     return (
         f"the queue holds {depth} pending events and {adding} more would exceed "
         f"[queue] max_depth = {max_depth}; retry later (delivery is behind or paused)"
+    )
+
+
+def disk_full_message(display: str, cause: str, where: str) -> str:
+    """The QueueDiskFull message: it starts with "the queue's disk is full", names the
+    queue and the database's answer, and says what to free."""
+    return (
+        f"the queue's disk is full ({display}: {cause}); this operation stored nothing. "
+        f"Free space {where}: the queue works again as soon as there is room"
     )
 
 

@@ -2,15 +2,23 @@
 
 - ``pinbridge_events``: one row per queue entry. ``available_at`` is when the row may be
   leased next: ``next_attempt_at`` when free, the lease's expiry while leased, so "ready and
-  not under a live lease" is one indexed range (``available_at <= now``).
+  not under a live lease" is one indexed range per destination
+  (``destination = d AND available_at <= now``). Every lease query goes through that one
+  index, so a paused destination's backlog is never scanned.
 - ``pinbridge_history``: one row per status change, for the delivery log.
 - ``pinbridge_dedup``: one row per (account, event_id, event_name) that blocks a new entry
   until ``expires_at``; its primary key makes dedup race-free across nodes.
-- ``pinbridge_counts``: entries per status, spread over a few rows so concurrent writers on
-  several nodes rarely wait for each other; ``counts()`` and ``depth()`` are sums (cheap).
-  See :mod:`pinbridge.queue.counters`.
-- ``pinbridge_meta``: the schema version. Version 1 kept only a pending count
-  (``pinbridge_depth``); :func:`upgrade` turns such a queue into version 2 on open.
+- ``pinbridge_counts`` and ``pinbridge_failed_counts``: entries per status, and dead
+  letters per destination, spread over a few rows so concurrent writers on several nodes
+  rarely wait for each other; ``counts()``, ``depth()`` and ``dead_letter_count()`` are
+  sums (cheap). See :mod:`pinbridge.queue.counters`.
+- ``pinbridge_pauses``: one row per paused destination, shared by every node.
+- ``pinbridge_meta``: the schema version. :func:`upgrade` brings older queues up to date on
+  open: version 1 kept only a pending count (``pinbridge_depth``), version 2 had no
+  destinations.
+
+Opening runs :func:`table_statements`, then :func:`upgrade`, then :func:`index_statements`
+(indexes may name columns an upgrade adds), all in one transaction.
 """
 
 from __future__ import annotations
@@ -22,16 +30,18 @@ from pinbridge.queue import counters
 from pinbridge.queue.records import FINAL_STATUSES, PENDING_STATUSES, QueueUnavailable
 
 __all__ = [
+    "DESTINATIONS",
     "FINAL",
     "PENDING",
     "SCHEMA_VERSION",
     "check_version",
-    "schema_statements",
+    "index_statements",
     "status_in",
+    "table_statements",
     "upgrade",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Written as a literal in ``_VERSION_ROW`` and ``upgrade``: change all three together."""
 
 
@@ -46,6 +56,18 @@ PENDING = status_in(PENDING_STATUSES)
 """SQL predicate of pending rows; every query uses this string so partial indexes apply."""
 FINAL = status_in(FINAL_STATUSES)
 """SQL predicate of final rows (delivered, failed, expired)."""
+
+DESTINATIONS = f"""WITH RECURSIVE destinations(name) AS (
+    SELECT (SELECT destination FROM pinbridge_events WHERE {PENDING}
+            ORDER BY destination LIMIT 1)
+    UNION ALL
+    SELECT (SELECT destination FROM pinbridge_events WHERE {PENDING}
+            AND destination > destinations.name ORDER BY destination LIMIT 1)
+    FROM destinations WHERE destinations.name IS NOT NULL
+)"""  # noqa: S608 - constant predicate
+"""SQL (both dialects): the CTE ``destinations(name)``, every destination with pending
+entries plus a last NULL, found by skipping through the per-destination index: one seek
+per destination, however many entries each holds."""
 
 _TYPES = {
     "sqlite": {"id": "INTEGER PRIMARY KEY AUTOINCREMENT", "bytes": "BLOB", "real": "REAL"},
@@ -68,17 +90,9 @@ CREATE TABLE IF NOT EXISTS pinbridge_events (
     available_at {real} NOT NULL,
     lease_token TEXT,
     updated_at {real} NOT NULL,
-    message TEXT
+    message TEXT,
+    destination TEXT NOT NULL DEFAULT 'default'
 );
-CREATE INDEX IF NOT EXISTS pinbridge_events_ready
-    ON pinbridge_events (available_at, id) WHERE {pending};
-CREATE INDEX IF NOT EXISTS pinbridge_events_account_ready
-    ON pinbridge_events (ad_account_id, available_at, id) WHERE {pending};
-CREATE INDEX IF NOT EXISTS pinbridge_events_event_id ON pinbridge_events (event_id);
-CREATE INDEX IF NOT EXISTS pinbridge_events_final
-    ON pinbridge_events (updated_at) WHERE {final};
-CREATE INDEX IF NOT EXISTS pinbridge_events_failed
-    ON pinbridge_events (id) WHERE status = 'failed';
 CREATE TABLE IF NOT EXISTS pinbridge_history (
     id {id},
     row_id BIGINT NOT NULL,
@@ -88,8 +102,6 @@ CREATE TABLE IF NOT EXISTS pinbridge_history (
     attempts INTEGER NOT NULL,
     message TEXT
 );
-CREATE INDEX IF NOT EXISTS pinbridge_history_event_id ON pinbridge_history (event_id, id);
-CREATE INDEX IF NOT EXISTS pinbridge_history_row_id ON pinbridge_history (row_id);
 CREATE TABLE IF NOT EXISTS pinbridge_dedup (
     ad_account_id TEXT NOT NULL,
     event_id TEXT NOT NULL,
@@ -98,26 +110,55 @@ CREATE TABLE IF NOT EXISTS pinbridge_dedup (
     expires_at {real} NOT NULL,
     PRIMARY KEY (ad_account_id, event_id, event_name)
 );
-CREATE INDEX IF NOT EXISTS pinbridge_dedup_expires ON pinbridge_dedup (expires_at);
+CREATE TABLE IF NOT EXISTS pinbridge_pauses (
+    destination TEXT PRIMARY KEY,
+    reason TEXT NOT NULL,
+    since {real} NOT NULL,
+    until {real} NOT NULL
+);
 CREATE TABLE IF NOT EXISTS pinbridge_meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 )
 """
 
+_INDEXES = """
+CREATE INDEX IF NOT EXISTS pinbridge_events_destination_ready
+    ON pinbridge_events (destination, available_at, id) WHERE {pending};
+CREATE INDEX IF NOT EXISTS pinbridge_events_event_id ON pinbridge_events (event_id);
+CREATE INDEX IF NOT EXISTS pinbridge_events_final
+    ON pinbridge_events (updated_at) WHERE {final};
+CREATE INDEX IF NOT EXISTS pinbridge_events_failed
+    ON pinbridge_events (id) WHERE status = 'failed';
+CREATE INDEX IF NOT EXISTS pinbridge_events_destination_failed
+    ON pinbridge_events (destination, id) WHERE status = 'failed';
+CREATE INDEX IF NOT EXISTS pinbridge_history_event_id ON pinbridge_history (event_id, id);
+CREATE INDEX IF NOT EXISTS pinbridge_history_row_id ON pinbridge_history (row_id);
+CREATE INDEX IF NOT EXISTS pinbridge_dedup_expires ON pinbridge_dedup (expires_at)
+"""
+
 _VERSION_ROW = (
-    "INSERT INTO pinbridge_meta (key, value) VALUES ('schema_version', '2') ON CONFLICT DO NOTHING"
+    "INSERT INTO pinbridge_meta (key, value) VALUES ('schema_version', '3') ON CONFLICT DO NOTHING"
 )
 
 
-def schema_statements(dialect: str) -> list[str]:
-    """Idempotent statements creating every table, index and counter row."""
-    types = _TYPES[dialect]
-    ddl = _TABLES.format(pending=PENDING, final=FINAL, **types)
-    statements = [part.strip() for part in ddl.split(";") if part.strip()]
+def _split(ddl: str) -> list[str]:
+    return [part.strip() for part in ddl.split(";") if part.strip()]
+
+
+def table_statements(dialect: str) -> list[str]:
+    """Idempotent statements creating every table and counter row, and recording the
+    schema version of a new queue (an existing queue keeps its own)."""
+    statements = _split(_TABLES.format(**_TYPES[dialect]))
     statements.extend(counters.table_statements())
     statements.append(_VERSION_ROW)
     return statements
+
+
+def index_statements() -> list[str]:
+    """Idempotent statements creating every index (the same in both dialects); run after
+    :func:`upgrade`."""
+    return _split(_INDEXES.format(pending=PENDING, final=FINAL))
 
 
 def check_version(version: int, display: str) -> None:
@@ -132,16 +173,29 @@ def check_version(version: int, display: str) -> None:
 
 def upgrade(execute: Callable[..., Any], version: int, mark: str) -> None:
     """Bring a queue at schema ``version`` up to ``SCHEMA_VERSION``, inside the caller's
-    schema transaction (which must keep other writers out while it counts).
+    schema transaction (which must keep other writers out while it counts and alters).
 
     ``execute(sql, params)`` is the driver's ``execute`` (returning a cursor); ``mark`` its
     placeholder. Version 1 -> 2: initialise the status counters from one full count and
-    drop the pending counter they replace.
+    drop the pending counter they replace. Version 2 -> 3: every entry joins destination
+    ``'default'``; the ready indexes (overall and per account) give way to a per-destination
+    one (made by :func:`index_statements`); the per-destination dead-letter counters start
+    from a count.
     """
-    if version >= SCHEMA_VERSION:
-        return
-    found = {str(status): int(n) for status, n in execute(counters.UPGRADE_GROUP_BY, ())}
-    execute(counters.reset_statement(), ())
-    counters.add(execute, {status: found.get(status, 0) for status in counters.STATUSES}, mark)
-    execute("DROP TABLE IF EXISTS pinbridge_depth", ())
-    execute("UPDATE pinbridge_meta SET value = '2' WHERE key = 'schema_version'", ())
+    if version < 2:
+        found = {str(status): int(n) for status, n in execute(counters.UPGRADE_GROUP_BY, ())}
+        execute(counters.reset_statement(), ())
+        counts: dict[str, int] = {status: found.get(status, 0) for status in counters.STATUSES}
+        counters.add(execute, counts, mark)
+        execute("DROP TABLE IF EXISTS pinbridge_depth", ())
+    if version < 3:
+        execute(
+            "ALTER TABLE pinbridge_events ADD COLUMN destination TEXT NOT NULL DEFAULT 'default'",
+            (),
+        )
+        execute("DROP INDEX IF EXISTS pinbridge_events_account_ready", ())
+        execute("DROP INDEX IF EXISTS pinbridge_events_ready", ())
+        execute("DELETE FROM pinbridge_failed_counts", ())
+        execute(counters.UPGRADE_FAILED, ())
+    if version < SCHEMA_VERSION:
+        execute("UPDATE pinbridge_meta SET value = '3' WHERE key = 'schema_version'", ())

@@ -7,12 +7,13 @@ call returns. Connections come from a small per-queue pool, one per concurrent c
 
 from __future__ import annotations
 
+import errno
 import json
 import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,28 +27,35 @@ from pinbridge.queue.records import (
     Lease,
     NewEvent,
     Outcome,
+    PauseState,
+    QueueDiskFull,
     QueueFull,
     QueueUnavailable,
 )
 from pinbridge.queue.rules import (
     batch_ids,
+    batch_sources,
     change_for,
     check_lease_args,
     check_outcomes,
     dedup_expires_at,
+    disk_full_message,
     extended,
     first_in_call,
     full_message,
     leased_event,
     new_token,
     retention_cutoff,
+    storable_event,
+    storable_text,
 )
 from pinbridge.queue.schema import (
     FINAL,
     PENDING,
     SCHEMA_VERSION,
     check_version,
-    schema_statements,
+    index_statements,
+    table_statements,
     upgrade,
 )
 
@@ -78,8 +86,20 @@ def _switch_to_wal(conn: sqlite3.Connection, timeout: float) -> str:
 
 def _is_busy(exc: sqlite3.Error) -> bool:
     """Whether SQLite gave up waiting for another connection's lock (SQLITE_BUSY)."""
+    return _primary_code(exc) == sqlite3.SQLITE_BUSY
+
+
+def _is_full(exc: BaseException) -> bool:
+    """Whether the disk (or the file's size limit) is full: SQLite's SQLITE_FULL, or an
+    ENOSPC from the operating system."""
+    if isinstance(exc, sqlite3.Error):
+        return _primary_code(exc) == sqlite3.SQLITE_FULL
+    return isinstance(exc, OSError) and exc.errno == errno.ENOSPC
+
+
+def _primary_code(exc: sqlite3.Error) -> int:
     code: int = getattr(exc, "sqlite_errorcode", 0)  # absent on errors raised by the module itself
-    return code & 0xFF == sqlite3.SQLITE_BUSY
+    return code & 0xFF
 
 
 class SqliteQueue:
@@ -108,7 +128,7 @@ class SqliteQueue:
             mode = _switch_to_wal(conn, self._settings.busy_timeout_seconds)
             conn.execute("PRAGMA synchronous=FULL")
         except sqlite3.Error as exc:
-            raise QueueUnavailable(self._open_error(exc)) from None
+            raise self._open_error(exc) from None
         if mode.lower() != "wal":
             conn.close()
             raise QueueUnavailable(
@@ -117,20 +137,26 @@ class SqliteQueue:
             )
         return conn
 
-    def _open_error(self, exc: sqlite3.Error) -> str:
+    def _open_error(self, exc: sqlite3.Error) -> QueueUnavailable:
         """Why the file could not be opened, with the fix that fits the cause."""
+        if _is_full(exc):
+            return self._disk_full(exc)
         if _is_busy(exc):
-            return (
+            return QueueUnavailable(
                 f"cannot open queue {self._display}: {exc} (another process held a write "
                 f"lock for longer than [queue] busy_timeout_seconds = "
                 f"{self._settings.busy_timeout_seconds:g}; let it finish or raise that setting)"
             )
         parent = Path(self._path).resolve().parent
-        return (
+        return QueueUnavailable(
             f"cannot open queue {self._display}: {exc} "
             f"(check that {parent} exists and is writable, and that the file is a "
             "pinbridge SQLite queue)"
         )
+
+    def _disk_full(self, exc: BaseException) -> QueueDiskFull:
+        where = f"on the disk that holds {Path(self._path).resolve().parent}"
+        return QueueDiskFull(disk_full_message(self._display, str(exc), where))
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
@@ -142,16 +168,29 @@ class SqliteQueue:
             conn = self._connect()
         try:
             yield conn
-        except sqlite3.OperationalError as exc:
+        except (sqlite3.OperationalError, OSError) as exc:
+            if _is_full(exc):
+                raise self._disk_full(exc) from None
+            if isinstance(exc, OSError):
+                raise
             raise QueueUnavailable(f"queue {self._display}: {exc}") from None
         finally:
-            if conn.in_transaction:
+            self._release(conn)
+
+    def _release(self, conn: sqlite3.Connection) -> None:
+        """Back to the pool, with any transaction rolled back; closed instead when even the
+        rollback fails (the connection's state is then unknown) or the queue is closed."""
+        keep = True
+        if conn.in_transaction:
+            try:
                 conn.execute("ROLLBACK")
-            with self._lock:
-                if self._closed:
-                    conn.close()
-                else:
-                    self._idle.append(conn)
+            except sqlite3.Error:
+                keep = False
+        with self._lock:
+            if keep and not self._closed:
+                self._idle.append(conn)
+                return
+        conn.close()
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -169,7 +208,7 @@ class SqliteQueue:
         conn = self._connect()
         try:
             conn.execute("BEGIN IMMEDIATE")
-            for statement in schema_statements("sqlite"):
+            for statement in table_statements("sqlite"):
                 conn.execute(statement)
             version = int(
                 conn.execute(
@@ -178,10 +217,12 @@ class SqliteQueue:
             )
             if version <= SCHEMA_VERSION:
                 upgrade(conn.execute, version, "?")
+                for statement in index_statements():
+                    conn.execute(statement)
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             conn.close()
-            raise QueueUnavailable(self._open_error(exc)) from None
+            raise self._open_error(exc) from None
         try:
             check_version(version, self._display)
         except QueueUnavailable:
@@ -194,19 +235,20 @@ class SqliteQueue:
     def enqueue(self, events: Sequence[NewEvent], now: float) -> list[EnqueueResult]:
         if not events:
             return []
-        firsts = first_in_call(events)
+        stored_events = [storable_event(event) for event in events]
+        firsts = first_in_call(stored_events)
         expires_at = dedup_expires_at(now, self._settings.dedup_window_hours)
         with self._write() as conn:
             fresh = [
                 i
-                for i, (event, first) in enumerate(zip(events, firsts, strict=True))
+                for i, (event, first) in enumerate(zip(stored_events, firsts, strict=True))
                 if first and not sql_rows.blocked(conn, event, now)
             ]
             depth = sql_rows.depth(conn)
             if depth + len(fresh) > self._settings.max_depth:
                 raise QueueFull(full_message(depth, len(fresh), self._settings.max_depth))
             for i in fresh:
-                sql_rows.insert(conn, events[i], now, expires_at)
+                sql_rows.insert(conn, stored_events[i], now, expires_at)
             sql_rows.add_counts(conn, {"queued": len(fresh)})
         stored = set(fresh)
         return [
@@ -222,26 +264,35 @@ class SqliteQueue:
         max_bytes: int,
         lease_seconds: float,
         min_age: float = 0.0,
+        exclude: Collection[str] = (),
+        only: str | None = None,
     ) -> Lease | None:
         check_lease_args(max_events, max_bytes, lease_seconds, min_age)
+        skip = json.dumps(sorted({storable_text(name) for name in exclude}))
+        wanted = None if only is None else storable_text(only)
         with self._connection() as conn:  # a cheap look before taking the write lock
-            if sql_rows.head(conn, now) is None:
+            if not sql_rows.heads(conn, now, skip, wanted):
                 return None
         with self._write() as conn:
-            head = sql_rows.head(conn, now)
-            if head is None:
+            heads = sql_rows.heads(conn, now, skip, wanted)
+            if not heads:
                 return None
-            account: str | None = head[0]
-            if min_age > 0 and head[1] > now - min_age:
-                account = sql_rows.full_account(conn, now, min_age, max_events, max_bytes)
-                if account is None:
+            sources = batch_sources(heads, now, min_age)
+            if not sources:
+                full = sql_rows.full_batch(
+                    conn,
+                    now,
+                    min_age=min_age,
+                    max_events=max_events,
+                    max_bytes=max_bytes,
+                    exclude=skip,
+                    only=wanted,
+                )
+                if full is None:
                     return None
-            candidates = conn.execute(
-                "SELECT id, size FROM pinbridge_events WHERE ad_account_id = ? "  # noqa: S608 - constant predicate
-                f"AND {PENDING} AND available_at <= ? "
-                "ORDER BY available_at, id LIMIT ?",
-                (account, now, max_events),
-            ).fetchall()
+                sources = [full]
+            destination, account = sources[0]  # one writer at a time: its events are free
+            candidates = sql_rows.candidates(conn, destination, account, now, max_events)
             ids = batch_ids(candidates, max_bytes)
             token = new_token()
             rows = conn.execute(
@@ -251,7 +302,8 @@ class SqliteQueue:
                 (token, now + lease_seconds, json.dumps(ids)),
             ).fetchall()
         by_id = {row[0]: leased_event(row) for row in rows}
-        return Lease(token, str(account), tuple(by_id[i] for i in ids), now + lease_seconds)
+        events = tuple(by_id[i] for i in ids)
+        return Lease(token, account, events, now + lease_seconds, destination)
 
     def extend(self, lease: Lease, now: float, lease_seconds: float) -> Lease:
         ids = [event.row_id for event in lease.events]
@@ -316,10 +368,14 @@ class SqliteQueue:
                 "WHERE id IN (SELECT value FROM json_each(?)) AND lease_token = ?",
                 (json.dumps(ids), lease.token),
             )
-            sql_rows.add_counts(conn, counters.moved(moves))
+            failed = sum(new == "failed" for _, new in moves)
+            sql_rows.add_counts(conn, counters.moved(moves), {lease.destination: failed})
 
-    def replay(self, row_ids: Sequence[int] | None, now: float) -> int:
+    def replay(
+        self, row_ids: Sequence[int] | None, now: float, destination: str | None = None
+    ) -> int:
         chosen = None if row_ids is None else json.dumps([int(i) for i in row_ids])
+        only = None if destination is None else storable_text(destination)
         expires_at = dedup_expires_at(now, self._settings.dedup_window_hours)
         with self._write() as conn:
             rows = conn.execute(
@@ -327,15 +383,21 @@ class SqliteQueue:
                 "next_attempt_at = ?, available_at = ?, updated_at = ?, lease_token = NULL, "
                 "message = NULL WHERE status = 'failed' "
                 "AND (? IS NULL OR id IN (SELECT value FROM json_each(?))) "
-                "RETURNING id, event_id, ad_account_id, event_name",
-                (now, now, now, chosen, chosen),
+                "AND (? IS NULL OR destination = ?) "
+                "RETURNING id, event_id, ad_account_id, event_name, destination",
+                (now, now, now, chosen, chosen, only, only),
             ).fetchall()
-            for row_id, event_id, account, name in rows:
+            for row_id, event_id, account, name, _ in rows:
                 sql_rows.log(
                     conn, row_id, event_id, status="replayed", at=now, attempts=0, message=None
                 )
                 sql_rows.claim_key(conn, (account, event_id, name), row_id, now, expires_at)
-            sql_rows.add_counts(conn, {"failed": -len(rows), "queued": len(rows)})
+            per_destination = Counter(str(row[4]) for row in rows)
+            sql_rows.add_counts(
+                conn,
+                {"failed": -len(rows), "queued": len(rows)},
+                {name: -n for name, n in per_destination.items()},
+            )
         return len(rows)
 
     def purge(self, now: float) -> int:
@@ -344,7 +406,7 @@ class SqliteQueue:
         while True:
             with self._write() as conn:
                 rows = conn.execute(
-                    "SELECT id, status FROM pinbridge_events "  # noqa: S608 - constant predicate
+                    "SELECT id, status, destination FROM pinbridge_events "  # noqa: S608 - constant predicate
                     f"WHERE {FINAL} AND updated_at < ? LIMIT ?",
                     (cutoff, _PURGE_CHUNK),
                 ).fetchall()
@@ -360,7 +422,12 @@ class SqliteQueue:
                     (batch,),
                 )
                 gone = Counter(str(row[1]) for row in rows)
-                sql_rows.add_counts(conn, {status: -n for status, n in gone.items()})
+                failed = Counter(str(row[2]) for row in rows if row[1] == "failed")
+                sql_rows.add_counts(
+                    conn,
+                    {status: -n for status, n in gone.items()},
+                    {name: -n for name, n in failed.items()},
+                )
                 if len(ids) < _PURGE_CHUNK:
                     conn.execute("DELETE FROM pinbridge_dedup WHERE expires_at <= ?", (now,))
             total += len(ids)
@@ -373,21 +440,70 @@ class SqliteQueue:
         with self._connection() as conn:
             rows = conn.execute(
                 "SELECT h.row_id, h.status, h.at, h.attempts, h.message, e.ad_account_id, "
-                "e.event_name FROM pinbridge_history h JOIN pinbridge_events e "
+                "e.event_name, e.destination FROM pinbridge_history h JOIN pinbridge_events e "
                 "ON e.id = h.row_id WHERE h.event_id = ? ORDER BY h.id",
-                (event_id,),
+                (storable_text(event_id),),
             ).fetchall()
         return [HistoryEntry(*row) for row in rows]
 
-    def dead_letters(self, *, limit: int = 100, offset: int = 0) -> list[DeadLetter]:
+    def dead_letters(
+        self, *, limit: int = 100, offset: int = 0, destination: str | None = None
+    ) -> list[DeadLetter]:
+        params: tuple[object, ...]
+        if destination is None:
+            where, params = "ORDER BY id", (limit, offset)
+        else:
+            where = "AND destination = ? ORDER BY destination, id"
+            params = (storable_text(destination), limit, offset)
         with self._connection() as conn:
             rows = conn.execute(
-                "SELECT id, ad_account_id, event_id, event_name, updated_at, attempts, "
-                "COALESCE(message, '') FROM pinbridge_events WHERE status = 'failed' "
-                "ORDER BY id LIMIT ? OFFSET ?",
-                (limit, offset),
+                "SELECT id, ad_account_id, event_id, event_name, updated_at, attempts, "  # noqa: S608 - fixed text
+                "COALESCE(message, ''), destination FROM pinbridge_events "
+                f"WHERE status = 'failed' {where} LIMIT ? OFFSET ?",
+                params,
             ).fetchall()
         return [DeadLetter(*row) for row in rows]
+
+    def dead_letter_count(self, destination: str | None = None) -> int:
+        name = None if destination is None else storable_text(destination)
+        with self._connection() as conn:
+            return sql_rows.dead_letter_count(conn, name)
+
+    # -- pauses -----------------------------------------------------------------------
+
+    def pause(self, destination: str, reason: str, now: float, until: float) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO pinbridge_pauses (destination, reason, since, until) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (destination) "
+                "DO UPDATE SET reason = excluded.reason, until = excluded.until",
+                (storable_text(destination), storable_text(reason), now, until),
+            )
+
+    def resume(self, destination: str) -> bool:
+        with self._write() as conn:
+            row = conn.execute(
+                "DELETE FROM pinbridge_pauses WHERE destination = ? RETURNING 1",
+                (storable_text(destination),),
+            ).fetchone()
+        return row is not None
+
+    def pauses(self) -> dict[str, PauseState]:
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT destination, reason, since, until FROM pinbridge_pauses "
+                "ORDER BY destination"
+            ).fetchall()
+        return {str(d): PauseState(str(r), float(s), float(u)) for d, r, s, u in rows}
+
+    def claim_probe(self, destination: str, now: float, until: float) -> bool:
+        with self._write() as conn:
+            row = conn.execute(
+                "UPDATE pinbridge_pauses SET until = ? WHERE destination = ? AND until <= ? "
+                "RETURNING 1",
+                (until, storable_text(destination), now),
+            ).fetchone()
+        return row is not None
 
     def depth(self) -> int:
         with self._connection() as conn:

@@ -5,49 +5,112 @@ partial indexes' own predicate, so that SQLite uses those indexes.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Mapping
 
 from pinbridge.queue import counters
 from pinbridge.queue.records import NewEvent
-from pinbridge.queue.schema import PENDING
+from pinbridge.queue.schema import DESTINATIONS, PENDING
 
 __all__ = [
     "add_counts",
     "blocked",
+    "candidates",
     "claim_key",
     "counts",
+    "dead_letter_count",
     "depth",
-    "full_account",
-    "head",
+    "full_batch",
+    "heads",
     "insert",
     "log",
 ]
 
+# Each destination's oldest ready event.
+_HEADS = f"""{DESTINATIONS}
+SELECT e.destination, e.ad_account_id, e.available_at
+FROM destinations d JOIN pinbridge_events e ON e.id = (
+    SELECT h.id FROM pinbridge_events h
+    WHERE h.destination = d.name AND {PENDING} AND h.available_at <= :now
+    ORDER BY h.destination, h.available_at, h.id LIMIT 1
+)
+WHERE d.name IS NOT NULL AND d.name NOT IN (SELECT value FROM json_each(:exclude))
+ORDER BY e.available_at, e.id
+"""  # noqa: S608 - constant predicate
 
-def head(conn: sqlite3.Connection, now: float) -> tuple[str, float] | None:
-    """The account and ready time of the oldest ready event, if any."""
+_HEAD_OF = f"""
+SELECT destination, ad_account_id, available_at FROM pinbridge_events
+WHERE destination = :only AND {PENDING} AND available_at <= :now
+ORDER BY destination, available_at, id LIMIT 1
+"""  # noqa: S608 - constant predicate
+
+# A (destination, account) whose young ready events already fill a batch.
+_FULL_BATCH = f"""{DESTINATIONS}
+SELECT e.destination, e.ad_account_id
+FROM destinations d JOIN pinbridge_events e
+    ON e.destination = d.name AND {PENDING}
+    AND e.available_at <= :now AND e.available_at > :young
+WHERE d.name IS NOT NULL AND d.name NOT IN (SELECT value FROM json_each(:exclude))
+  AND (:only IS NULL OR d.name = :only)
+GROUP BY e.destination, e.ad_account_id
+HAVING COUNT(*) >= :max_events OR SUM(e.size) >= :max_bytes
+ORDER BY MIN(e.available_at) LIMIT 1
+"""  # noqa: S608 - constant predicate
+
+
+def heads(
+    conn: sqlite3.Connection, now: float, exclude: str, only: str | None
+) -> list[tuple[str, str, float]]:
+    """Each destination's oldest ready event (destination, account, ready since), oldest
+    first: only ``only`` when given, and none of the JSON list ``exclude``."""
+    params = {"now": now, "exclude": exclude, "only": only}
+    if only is None:
+        rows = conn.execute(_HEADS, params).fetchall()
+    elif only in json.loads(exclude):
+        rows = []
+    else:
+        rows = conn.execute(_HEAD_OF, params).fetchall()
+    return [(str(d), str(a), float(at)) for d, a, at in rows]
+
+
+def full_batch(
+    conn: sqlite3.Connection,
+    now: float,
+    *,
+    min_age: float,
+    max_events: int,
+    max_bytes: int,
+    exclude: str,
+    only: str | None,
+) -> tuple[str, str] | None:
+    """A (destination, account) with a full batch ready (by count or bytes), when no
+    destination's oldest ready event is old enough."""
     row = conn.execute(
-        "SELECT ad_account_id, available_at FROM pinbridge_events "  # noqa: S608 - constant predicate
-        f"WHERE {PENDING} AND available_at <= ? "
-        "ORDER BY available_at, id LIMIT 1",
-        (now,),
+        _FULL_BATCH,
+        {
+            "now": now,
+            "young": now - min_age,
+            "max_events": max_events,
+            "max_bytes": max_bytes,
+            "exclude": exclude,
+            "only": only,
+        },
     ).fetchone()
-    return None if row is None else (str(row[0]), float(row[1]))
+    return None if row is None else (str(row[0]), str(row[1]))
 
 
-def full_account(
-    conn: sqlite3.Connection, now: float, min_age: float, max_events: int, max_bytes: int
-) -> str | None:
-    """An account with a full batch ready (by count or bytes), when none is old enough."""
-    row = conn.execute(
-        "SELECT ad_account_id FROM pinbridge_events "  # noqa: S608 - constant predicate
-        f"WHERE {PENDING} AND available_at <= ? "
-        "AND available_at > ? GROUP BY ad_account_id "
-        "HAVING COUNT(*) >= ? OR SUM(size) >= ? ORDER BY MIN(available_at) LIMIT 1",
-        (now, now - min_age, max_events, max_bytes),
-    ).fetchone()
-    return None if row is None else str(row[0])
+def candidates(
+    conn: sqlite3.Connection, destination: str, account: str, now: float, max_events: int
+) -> list[tuple[int, int]]:
+    """(id, size) of the first ``max_events`` ready events of one destination and account."""
+    rows = conn.execute(
+        "SELECT id, size FROM pinbridge_events WHERE destination = ? "  # noqa: S608 - constant predicate
+        f"AND ad_account_id = ? AND {PENDING} AND available_at <= ? "
+        "ORDER BY destination, available_at, id LIMIT ?",
+        (destination, account, now, max_events),
+    ).fetchall()
+    return [(int(row_id), int(size)) for row_id, size in rows]
 
 
 def blocked(conn: sqlite3.Connection, event: NewEvent, now: float) -> bool:
@@ -65,10 +128,11 @@ def insert(conn: sqlite3.Connection, event: NewEvent, now: float, expires_at: fl
     row_id = conn.execute(
         "INSERT INTO pinbridge_events (ad_account_id, event_id, event_name, event_time, "
         "payload, size, status, attempts, enqueued_at, next_attempt_at, available_at, "
-        "updated_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?) RETURNING id",
+        "updated_at, destination) VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?, ?) "
+        "RETURNING id",
         (
             *(event.ad_account_id, event.event_id, event.event_name, event.event_time),
-            *(event.payload, len(event.payload), now, now, now, now),
+            *(event.payload, len(event.payload), now, now, now, now, event.destination),
         ),
     ).fetchone()[0]
     conn.execute(
@@ -125,6 +189,20 @@ def counts(conn: sqlite3.Connection) -> dict[str, int]:
     return counters.counts_from_row(conn.execute(counters.COUNTS).fetchone())
 
 
-def add_counts(conn: sqlite3.Connection, deltas: Mapping[str, int]) -> None:
-    """Add the net change per status of this transaction to the counters."""
+def dead_letter_count(conn: sqlite3.Connection, destination: str | None) -> int:
+    """Failed entries, of one destination or all: a sum over counter rows."""
+    if destination is None:
+        return counts(conn)["failed"]
+    return int(conn.execute(counters.failed_of("?"), (destination,)).fetchone()[0])
+
+
+def add_counts(
+    conn: sqlite3.Connection,
+    deltas: Mapping[str, int],
+    failed: Mapping[str, int] | None = None,
+) -> None:
+    """Add the net change per status of this transaction to the counters, and ``failed``,
+    the net change of dead letters per destination, to theirs."""
     counters.add(conn.execute, deltas, "?")
+    if failed:
+        counters.add_failed(conn.execute, failed, "?")
