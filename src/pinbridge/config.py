@@ -35,6 +35,7 @@ __all__ = [
 ENV_AD_ACCOUNT_ID = "PINBRIDGE_AD_ACCOUNT_ID"
 ENV_ACCESS_TOKEN = "PINBRIDGE_ACCESS_TOKEN"  # noqa: S105 - the variable's name, not a token
 _AD_ACCOUNT_ID = re.compile(r"^\d{1,18}$")
+_MAX_TIMEOUT_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,11 @@ class ServerSettings:
     source_keys: tuple[Secret, ...] = ()
     max_event_bytes: int = 32 * 1024
     max_request_bytes: int = 512 * 1024
+    max_connections: int = 1000
+    header_timeout_seconds: float = 10.0
+    body_timeout_seconds: float = 30.0
+    keepalive_timeout_seconds: float = 15.0
+    shutdown_timeout_seconds: float = 20.0
 
 
 @dataclass(frozen=True)
@@ -297,6 +303,7 @@ def _check_values(settings: Settings) -> None:
     for where, number in positive:
         if number <= 0:
             raise ConfigError(f"{where} must be greater than 0")
+    _check_server_limits(settings.server)
     if not 1 <= settings.delivery.batch_max_events <= 1000:
         raise ConfigError(
             "[delivery] batch_max_events must be between 1 and 1000 (Pinterest's batch limit)"
@@ -306,6 +313,28 @@ def _check_values(settings: Settings) -> None:
             "[queue] url must be sqlite:///PATH (for example sqlite:///pinbridge.db) "
             "or postgresql://user@host:port/database"
         )
+
+
+def _check_server_limits(server: ServerSettings) -> None:
+    """The HTTP edge's limits: whole numbers in range, timeouts finite and above 0."""
+    counts = [
+        ("max_connections", server.max_connections, 1_000_000),
+    ]
+    for name, count, highest in counts:
+        if not 1 <= count <= highest:
+            raise ConfigError(f"[server] {name} must be between 1 and {highest:,}")
+    timeouts = [
+        ("header_timeout_seconds", server.header_timeout_seconds),
+        ("body_timeout_seconds", server.body_timeout_seconds),
+        ("keepalive_timeout_seconds", server.keepalive_timeout_seconds),
+        ("shutdown_timeout_seconds", server.shutdown_timeout_seconds),
+    ]
+    for name, seconds in timeouts:
+        if not 0 < seconds <= _MAX_TIMEOUT_SECONDS:  # also refuses nan and inf
+            raise ConfigError(
+                f"[server] {name} must be a number of seconds above 0 and at most "
+                f"{_MAX_TIMEOUT_SECONDS:,.0f}"
+            )
 
 
 def _kind(value: object) -> str:

@@ -104,7 +104,11 @@ async def _serve(settings: Settings, token: Secret, host: str, port: int, *, del
                 context.draining = True
 
             await serve_app(
-                app, sock, on_signal=stop_intake, on_ready=lambda: _announce(sock, deliver)
+                app,
+                sock,
+                settings.server,
+                on_signal=stop_intake,
+                on_ready=lambda: _announce(sock, deliver),
             )
     finally:
         queue.close()
