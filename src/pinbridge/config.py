@@ -73,6 +73,7 @@ class ServerSettings:
     source_keys: tuple[Secret, ...] = ()
     max_event_bytes: int = 32 * 1024
     max_request_bytes: int = 512 * 1024
+    max_events_per_request: int = 1000  # Pinterest's own batch limit
     max_connections: int = 1000
     header_timeout_seconds: float = 10.0
     body_timeout_seconds: float = 30.0
@@ -318,6 +319,7 @@ def _check_values(settings: Settings) -> None:
 def _check_server_limits(server: ServerSettings) -> None:
     """The HTTP edge's limits: whole numbers in range, timeouts finite and above 0."""
     counts = [
+        ("max_events_per_request", server.max_events_per_request, 100_000),
         ("max_connections", server.max_connections, 1_000_000),
     ]
     for name, count, highest in counts:
