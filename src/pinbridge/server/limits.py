@@ -53,14 +53,14 @@ class EdgeLimits:
 
 def edge_protocol(limits: EdgeLimits) -> type[H11Protocol]:
     """uvicorn's h11 protocol with ``limits``; pass it as ``uvicorn.Config(http=...)``."""
-    notes = _Notes(limits)
+    notes = _Notes()
     return type("EdgeProtocol", (_EdgeProtocol,), {"limits": limits, "notes": notes})
 
 
 class _Notes:
     """The throttled log lines of one server, shared by its connections."""
 
-    def __init__(self, limits: EdgeLimits) -> None:
+    def __init__(self) -> None:
         self.refused = Throttled(
             _log,
             "connection limit reached: new connections answered 503 "
