@@ -41,6 +41,7 @@ from psycopg import sql
 from mapping import KINDS, corpus  # bench/mapping.py: the same deterministic mix
 from pinbridge.demo.processes import ChildProcess, DemoError, spawn
 from pinbridge.queue.urls import postgres_target
+from pinbridge.server.results import expand_results
 
 AD_ACCOUNT_ID = "549755885175"
 TOKEN = "bench-token"  # the simulator's made-up token
@@ -136,7 +137,7 @@ def _post_all(url: str, path: str, bodies: list[bytes], clients: int) -> _Postin
                 if response.status_code != 202:
                     seen.errors.append(f"HTTP {response.status_code}: {response.text[:300]}")
                     continue
-                for result in orjson.loads(response.content)["results"]:
+                for result in expand_results(orjson.loads(response.content)["results"]):
                     seen.statuses[result["status"]] += 1
                     if result["status"] == "queued":
                         seen.queued_ids.append(result["event_id"])

@@ -68,6 +68,12 @@ def test_no_file_gives_documented_defaults() -> None:
     assert settings.server.port == 8080
     assert settings.server.max_event_bytes == 32 * 1024
     assert settings.server.max_request_bytes == 512 * 1024
+    assert settings.server.max_events_per_request == 1000
+    assert settings.server.max_connections == 1000
+    assert settings.server.header_timeout_seconds == 10
+    assert settings.server.body_timeout_seconds == 30
+    assert settings.server.keepalive_timeout_seconds == 15
+    assert settings.server.shutdown_timeout_seconds == 20
     assert settings.queue.url == "sqlite:///pinbridge.db"
     assert settings.queue.dedup_window_hours == 48
     assert settings.delivery.batch_max_events == 1000
@@ -120,6 +126,12 @@ def test_environment_overrides_account_and_token(tmp_path: Path) -> None:
         ({"server": {"port": "8080"}}, "[server] port"),
         ({"server": {"port": 70000}}, "[server] port"),
         ({"server": {"source_keys": "one"}}, "[server] source_keys"),
+        ({"server": {"max_connections": 0}}, "[server] max_connections"),
+        ({"server": {"max_events_per_request": 100_001}}, "[server] max_events_per_request"),
+        ({"server": {"header_timeout_seconds": 0}}, "[server] header_timeout_seconds"),
+        ({"server": {"keepalive_timeout_seconds": float("inf")}}, "keepalive_timeout_seconds"),
+        ({"server": {"shutdown_timeout_seconds": float("nan")}}, "shutdown_timeout_seconds"),
+        ({"server": {"body_timeout_seconds": "30"}}, "[server] body_timeout_seconds"),
         ({"queue": {"url": "mysql://x"}}, "[queue] url"),
         ({"delivery": {"batch_max_events": 5000}}, "batch_max_events"),
         ({"delivery": {"workers": 0}}, "[delivery] workers"),

@@ -47,6 +47,7 @@ ENV_ACCESS_TOKEN = "PINBRIDGE_ACCESS_TOKEN"  # noqa: S105 - the variable's name,
 DEFAULT_DESTINATION = "default"
 _AD_ACCOUNT_ID = re.compile(r"^\d{1,18}$")
 _DESTINATION_NAME = re.compile(r"^[a-z0-9_-]{1,40}$")
+_MAX_TIMEOUT_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,12 @@ class ServerSettings:
     public_metrics: bool = False
     allow_open: bool = False
     allowed_hosts: tuple[str, ...] = ()
+    max_events_per_request: int = 1000  # Pinterest's own batch limit
+    max_connections: int = 1000
+    header_timeout_seconds: float = 10.0
+    body_timeout_seconds: float = 30.0
+    keepalive_timeout_seconds: float = 15.0
+    shutdown_timeout_seconds: float = 20.0
 
 
 @dataclass(frozen=True)
@@ -490,6 +497,7 @@ def _check_values(settings: Settings) -> None:
     for where, number in positive:
         if number <= 0:
             raise ConfigError(f"{where} must be greater than 0")
+    _check_server_limits(settings.server)
     if not 1 <= settings.delivery.batch_max_events <= 1000:
         raise ConfigError(
             "[delivery] batch_max_events must be between 1 and 1000 (Pinterest's batch limit)"
@@ -499,3 +507,27 @@ def _check_values(settings: Settings) -> None:
             "[queue] url must be sqlite:///PATH (for example sqlite:///pinbridge.db) "
             "or postgresql://user@host:port/database"
         )
+
+
+def _check_server_limits(server: ServerSettings) -> None:
+    """The HTTP edge's limits: whole numbers in range, timeouts finite and above 0."""
+    counts = [
+        ("max_events_per_request", server.max_events_per_request, 100_000),
+        ("max_connections", server.max_connections, 1_000_000),
+    ]
+    for name, count, highest in counts:
+        if not 1 <= count <= highest:
+            raise ConfigError(f"[server] {name} must be between 1 and {highest:,}")
+    timeouts = [
+        ("header_timeout_seconds", server.header_timeout_seconds),
+        ("body_timeout_seconds", server.body_timeout_seconds),
+        ("keepalive_timeout_seconds", server.keepalive_timeout_seconds),
+        ("shutdown_timeout_seconds", server.shutdown_timeout_seconds),
+    ]
+    for name, seconds in timeouts:
+        if not 0 < seconds <= _MAX_TIMEOUT_SECONDS:  # also refuses nan and inf
+            raise ConfigError(
+                f"[server] {name} must be a number of seconds above 0 and at most "
+                f"{_MAX_TIMEOUT_SECONDS:,.0f}"
+            )
+

@@ -381,6 +381,17 @@ def test_a_row_lost_to_another_worker_mid_send_does_not_cost_the_rest_their_outc
     assert "queue error" not in caplog.text
 
 
+def _after(seconds: float) -> Callable[[], bool]:
+    """A condition that holds once ``seconds`` have passed since its first check."""
+    started: list[float] = []
+
+    def passed() -> bool:
+        started.append(time.monotonic())
+        return started[-1] - started[0] >= seconds
+
+    return passed
+
+
 def test_while_a_destination_is_paused_new_events_wait_without_being_sent(
     tmp_path: Path, simulator: SimulatorProcess, queue_factory: Callable[[Settings], Queue]
 ) -> None:
@@ -397,7 +408,7 @@ def test_while_a_destination_is_paused_new_events_wait_without_being_sent(
     harness.drive(
         lambda: "default" in queue.pauses(),
         more_events_arrive,
-        lambda: time.sleep(1.5) is None,  # several polls: nothing may be leased meanwhile
+        _after(1.5),  # several polls: nothing may be leased meanwhile
     )
 
     assert simulator.stats()["requests"]["401"] == 1
@@ -436,7 +447,7 @@ def test_an_outcome_that_cannot_be_recorded_is_kept_not_sent_again(
     ids = [f"kept-answer-{n}" for n in range(8)]
     enqueue(real, ids)
     flaky = _RefusesToRecord(real, failures=6)  # ~3 s of refusals: the lease would expire
-    harness = Harness(settings, flaky, simulator)  # type: ignore[arg-type]
+    harness = Harness(settings, flaky, simulator)
 
     with caplog.at_level(logging.WARNING, logger="pinbridge.delivery"):
         harness.drive(lambda: harness.counts() == {"delivered": 8})

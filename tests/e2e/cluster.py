@@ -20,6 +20,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from pinbridge.demo.processes import ChildProcess, spawn
+from pinbridge.server.results import expand_results
 from tests.support.simulator import SimulatorProcess
 
 __all__ = [
@@ -89,8 +90,7 @@ class Node:
         """POST one batch; the per-event results of the 202."""
         response = self.http.post("/events/batch", json={"batch": list(events)})
         assert response.status_code == 202, response.text
-        results: list[dict[str, Any]] = response.json()["results"]
-        return results
+        return expand_results(response.json()["results"])
 
     def queue_depth(self) -> float:
         return self.metric("pinbridge_queue_depth")

@@ -147,12 +147,22 @@ def _clean_env() -> dict[str, str]:
     return env
 
 
-def launch(config: Path, *args: str, stderr_path: Path | None = None) -> ServerProcess:
-    """Start a server and wait until it takes requests."""
+def launch(
+    config: Path,
+    *args: str,
+    stderr_path: Path | None = None,
+    open_files: tuple[int, int] | None = None,
+) -> ServerProcess:
+    """Start a server and wait until it takes requests.
+
+    ``open_files`` (soft, hard) sets the process's open-file limit, as ``ulimit -n`` would
+    (util-linux ``prlimit`` execs the server: it is the same process).
+    """
     stderr_path = stderr_path or config.with_name(f"serve-{time.monotonic_ns()}.log")
+    limit = () if open_files is None else ("prlimit", "--nofile={}:{}".format(*open_files), "--")
     with stderr_path.open("w") as stderr:
         process = subprocess.Popen(
-            [*_SERVE, "--config", str(config), "--port", "0", *args],
+            [*limit, *_SERVE, "--config", str(config), "--port", "0", *args],
             stdout=subprocess.PIPE,
             stderr=stderr,
             text=True,
@@ -164,9 +174,11 @@ def launch(config: Path, *args: str, stderr_path: Path | None = None) -> ServerP
 
 
 @contextlib.contextmanager
-def start_server(config: Path, *args: str) -> Iterator[ServerProcess]:
+def start_server(
+    config: Path, *args: str, open_files: tuple[int, int] | None = None
+) -> Iterator[ServerProcess]:
     """A running server for the ``with`` block; stopped (SIGTERM, else SIGKILL) after it."""
-    server = launch(config, *args)
+    server = launch(config, *args, open_files=open_files)
     try:
         yield server
     finally:

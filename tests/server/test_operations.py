@@ -110,6 +110,12 @@ def test_openapi_lists_every_route_and_matches_the_answers(
     event_id = f"doc-{uuid.uuid4()}"
     batch = {"batch": [purchase(event_id), filtered("f"), invalid("i"), purchase(event_id)]}
     _check(base, "/events/batch", "post", http.post("/events/batch", json=batch))
+    repeated = http.post("/events/batch", json={"batch": [{}, {}]})
+    assert repeated.json()["results"][1] == {"same_as": 0}
+    _check(base, "/events/batch", "post", repeated)
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    _check(base, "/events/batch", "post", http.post("/events/batch", content=b"a=b", headers=form))
+    _check(base, "/events", "post", http.post("/events", content=b"a=b", headers=form))
     _check(base, "/events", "post", http.post("/events", json=purchase(f"doc-{uuid.uuid4()}")))
     _check(base, "/events", "post", http.post("/events", content=b"{"))
     _check(base, "/v1/events/{event_id}", "get", http.get(f"/v1/events/{event_id}"))

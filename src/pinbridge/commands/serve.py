@@ -158,7 +158,11 @@ async def _serve(
         loop.add_signal_handler(signal.SIGHUP, on_hangup)
         try:
             await serve_app(
-                app, sock, on_signal=stop_intake, on_ready=lambda: _announce(sock, deliver)
+                app,
+                sock,
+                settings.server,
+                on_signal=stop_intake,
+                on_ready=lambda: _announce(sock, deliver),
             )
         finally:
             loop.remove_signal_handler(signal.SIGHUP)

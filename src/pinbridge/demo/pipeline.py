@@ -28,6 +28,7 @@ from rich.markup import escape
 from pinbridge.demo.events import demo_events, sample_events
 from pinbridge.demo.processes import ChildProcess, DemoError, spawn
 from pinbridge.demo.report import DemoSummary, FinalStatus, render
+from pinbridge.server.results import expand_results
 
 __all__ = ["DEMO_AD_ACCOUNT_ID", "DEMO_TOKEN", "run_demo"]
 
@@ -188,7 +189,7 @@ def _post(http: httpx.Client, events: list[dict[str, Any]], summary: DemoSummary
 
 def _results(body: Any) -> list[dict[str, Any]]:
     results = body.get("results", []) if isinstance(body, dict) else body
-    return [r for r in results if isinstance(r, dict)]
+    return expand_results([r for r in results if isinstance(r, dict)])
 
 
 def _wait_until_drained(http: httpx.Client, server: ChildProcess, timeout: float) -> bool:
@@ -253,7 +254,8 @@ def _keep_running(
         f"  dashboard         {server_url}/\n"
         f"  metrics           {server_url}/metrics\n"
         f"  dead letters      {server_url}/v1/dead-letters\n"
-        f"  post events       curl -X POST {server_url}/events -d @event.json\n"
+        f"  post events       curl -X POST {server_url}/events "
+        "-H 'Content-Type: application/json' -d @event.json\n"
         f"  simulator stats   {sim_url}/_sim/stats\n"
         f"  logs              {workdir}/server.log, {workdir}/simulator.log"
     )

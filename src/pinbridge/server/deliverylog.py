@@ -21,6 +21,7 @@ from pinbridge.queue.records import DeadLetter, PauseState
 from pinbridge.server.auth import admin_refusal
 from pinbridge.server.body import BodyTooLarge, read_bounded
 from pinbridge.server.context import ServerContext, context_of
+from pinbridge.server.params import MAX_OFFSET, int_param
 from pinbridge.server.responses import JSONResponse, error_response
 from pinbridge.server.views import dead_letter_view, history_entry_view, pause_view
 
@@ -63,8 +64,8 @@ async def dead_letters(request: Request) -> Response:
     if refusal is not None:
         return refusal
     try:
-        limit = _int_param(request, "limit", 100, 1, MAX_PAGE)
-        offset = _int_param(request, "offset", 0, 0, None)
+        limit = int_param(request, "limit", 100, 1, MAX_PAGE)
+        offset = int_param(request, "offset", 0, 0, MAX_OFFSET)
         destination = destination_param(request, ctx)
     except ValueError as exc:
         return error_response(400, str(exc))
@@ -194,16 +195,6 @@ def _replay_selection(body: bytes) -> list[int] | None:
                 "GET /v1/dead-letters)"
             )
     return row_ids
-
-
-def _int_param(request: Request, name: str, default: int, low: int, high: int | None) -> int:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return default
-    bounds = f"between {low} and {high}" if high is not None else f"{low} or more"
-    if not raw.strip().isdigit() or not (low <= int(raw) and (high is None or int(raw) <= high)):
-        raise ValueError(f"query parameter {name} must be a whole number {bounds}")
-    return int(raw)
 
 
 routes = [

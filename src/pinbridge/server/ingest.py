@@ -4,6 +4,10 @@ Every event is mapped on arrival, so only hashed data is ever stored. The mapped
 one request are enqueued in one call, and the 202 goes out only after that call returned
 (the queue has committed them). A full queue stores nothing and answers 503 with
 ``Retry-After``: the sender keeps the events and tries again.
+
+Before anything is read, the content type (JSON or NDJSON) and encoding (none or gzip) are
+checked (415 otherwise); sizes apply to the decompressed body, and the number of events is
+checked before any is mapped (413). The answer is kept small by :mod:`.results`.
 """
 
 from __future__ import annotations
@@ -21,28 +25,38 @@ from starlette.routing import Route
 from pinbridge.mapping import Filtered, Invalid, Mapped
 from pinbridge.queue.records import NewEvent, QueueFull
 from pinbridge.server.auth import ingest_destination
-from pinbridge.server.body import BodyTooLarge, read_bounded
+from pinbridge.server.body import (
+    BadCompression,
+    BodyTooLarge,
+    UnsupportedEncoding,
+    read_decoded,
+)
 from pinbridge.server.context import ServerContext, context_of
 from pinbridge.server.parsing import (
     BadBody,
+    BrokenEvent,
     IncomingEvent,
+    TooManyEvents,
     parse_batch,
     parse_ndjson,
     parse_single,
 )
-from pinbridge.server.ratelimit import RateLimitedWarning
 from pinbridge.server.responses import JSONResponse, error_response
+from pinbridge.server.results import compact_results
+from pinbridge.server.throttle import Throttled
 
 __all__ = ["RETRY_AFTER_SECONDS", "routes"]
 
 RETRY_AFTER_SECONDS = 5
-_NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
+_NDJSON_TYPES = frozenset({"application/x-ndjson", "application/ndjson", "application/jsonl"})
+_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 _NO_EVENT_NAME = "none"  # metrics label of events that have no Pinterest event name
 _log = logging.getLogger("pinbridge.server.ingest")
-_refused_senders = RateLimitedWarning(
+_refused_senders = Throttled(
     _log,
-    "ingest refused %d requests without a valid sender key in the last %d s: a sender is "
-    "misconfigured (wrong or missing key) or someone is guessing",
+    "ingest refused requests without a valid sender key: a sender is misconfigured (wrong or "
+    "missing key) or someone is guessing",
+    interval=60.0,
 )
 
 
@@ -52,18 +66,22 @@ async def ingest_one(request: Request) -> Response:
     destination = _destination(request, ctx)
     if isinstance(destination, Response):
         return destination
+    if _body_kind(request) is None:
+        return _unsupported_type(request)
     limits = ctx.settings.server
     limit = min(limits.max_event_bytes, limits.max_request_bytes)
     try:
-        body = await read_bounded(request, limit)
+        body = await read_decoded(request, limit)
         event = parse_single(body)
+    except UnsupportedEncoding as exc:
+        return error_response(415, str(exc))
     except BodyTooLarge as exc:
         return _too_large(exc, ctx, single=True)
-    except BadBody as exc:
+    except (BadBody, BadCompression) as exc:
         return error_response(400, str(exc))
     except ClientDisconnect:
         return Response(status_code=400)
-    return await _accept(request, ctx, destination, [event])
+    return await _accept(request, ctx, destination, [event], len(body))
 
 
 async def ingest_batch(request: Request) -> Response:
@@ -72,17 +90,60 @@ async def ingest_batch(request: Request) -> Response:
     destination = _destination(request, ctx)
     if isinstance(destination, Response):
         return destination
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    kind = _body_kind(request)
+    if kind is None:
+        return _unsupported_type(request)
+    limits = ctx.settings.server
+    parse = parse_ndjson if kind == "ndjson" else parse_batch
     try:
-        body = await read_bounded(request, ctx.settings.server.max_request_bytes)
-        events = parse_ndjson(body) if content_type in _NDJSON_TYPES else parse_batch(body)
+        body = await read_decoded(request, limits.max_request_bytes)
+        events = parse(
+            body,
+            max_events=limits.max_events_per_request,
+            max_event_bytes=limits.max_event_bytes,
+        )
+    except UnsupportedEncoding as exc:
+        return error_response(415, str(exc))
     except BodyTooLarge as exc:
         return _too_large(exc, ctx, single=False)
-    except BadBody as exc:
+    except TooManyEvents as exc:
+        return _too_many(exc)
+    except (BadBody, BadCompression) as exc:
         return error_response(400, str(exc))
     except ClientDisconnect:
         return Response(status_code=400)
-    return await _accept(request, ctx, destination, events)
+    return await _accept(request, ctx, destination, events, len(body))
+
+
+def _body_kind(request: Request) -> str | None:
+    """``"ndjson"``, ``"json"`` (also when no type is given), or None: not accepted."""
+    media = _media_type(request)
+    if media in _NDJSON_TYPES:
+        return "ndjson"
+    if media in ("", "application/json") or (
+        media.startswith("application/") and media.endswith("+json")
+    ):
+        return "json"
+    return None
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _unsupported_type(request: Request) -> Response:
+    media = _media_type(request)
+    shown = media if len(media) <= 60 else media[:60] + "..."
+    hint = (
+        " (curl -d sends a form: add -H 'Content-Type: application/json')"
+        if media in _FORM_TYPES
+        else ""
+    )
+    return error_response(
+        415,
+        f"Content-Type {shown!r} is not accepted; send application/json (one event, or "
+        '{"batch": [event, ...]}) or application/x-ndjson (one event per line)' + hint,
+    )
 
 
 def _destination(request: Request, ctx: ServerContext) -> str | Response:
@@ -97,13 +158,16 @@ def _destination(request: Request, ctx: ServerContext) -> str | Response:
     runtime = ctx.runtime
     destination = ingest_destination(request, runtime.keys, runtime.destination_names)
     if isinstance(destination, Response) and destination.status_code == 401:
-        _refused_senders.note()
+        _refused_senders()
     return destination
 
 
 def _too_large(exc: BodyTooLarge, ctx: ServerContext, *, single: bool) -> Response:
     limits = ctx.settings.server
-    how_big = f"{'declares' if exc.declared else 'is more than'} {exc.seen:,} bytes"
+    if exc.decompressed:
+        how_big = f"decompresses to more than {exc.limit:,} bytes"
+    else:
+        how_big = f"{'declares' if exc.declared else 'is more than'} {exc.seen:,} bytes"
     if single and exc.limit == limits.max_event_bytes:
         message = (
             f"event 0 {how_big}, over the limit of {exc.limit:,} bytes for one event "
@@ -117,8 +181,23 @@ def _too_large(exc: BodyTooLarge, ctx: ServerContext, *, single: bool) -> Respon
     return error_response(413, message, limit=exc.limit)
 
 
+def _too_many(exc: TooManyEvents) -> Response:
+    how_many = f"{exc.count:,}" if exc.count is not None else f"more than {exc.limit:,}"
+    return error_response(
+        413,
+        f"the request has {how_many} events, over the limit of {exc.limit:,} events per "
+        "request ([server] max_events_per_request); nothing was stored: send them in several "
+        "requests or raise the limit",
+        limit=exc.limit,
+    )
+
+
 async def _accept(
-    request: Request, ctx: ServerContext, destination: str, events: list[IncomingEvent]
+    request: Request,
+    ctx: ServerContext,
+    destination: str,
+    events: list[IncomingEvent | BrokenEvent],
+    request_bytes: int,
 ) -> Response:
     try:
         results, names = await asyncio.to_thread(_map_and_enqueue, ctx, destination, events)
@@ -145,24 +224,22 @@ async def _accept(
             **dict(sorted(tally.items())),
         },
     )
-    return JSONResponse({"results": results}, status_code=202)
+    return JSONResponse({"results": compact_results(results, request_bytes)}, status_code=202)
 
 
 def _map_and_enqueue(
-    ctx: ServerContext, name: str, events: list[IncomingEvent]
+    ctx: ServerContext, name: str, events: list[IncomingEvent | BrokenEvent]
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """One result per event, in order, and its Pinterest event name (for the metrics)."""
     now = ctx.clock()
-    settings = ctx.settings
-    destination = settings.destination(name)
+    destination = ctx.settings.destination(name)
     account = destination.pinterest.ad_account_id or ""
-    limit = settings.server.max_event_bytes
     results: list[dict[str, Any]] = [{} for _ in events]
     names = [_NO_EVENT_NAME] * len(events)
     to_store: list[tuple[int, NewEvent, tuple[str, ...]]] = []
     for index, incoming in enumerate(events):
-        if incoming.size > limit:
-            results[index] = _oversized(index, incoming.size, limit)
+        if isinstance(incoming, BrokenEvent):
+            results[index] = {"status": "invalid", "errors": [incoming.error], "warnings": []}
             continue
         mapped = destination.mapper.map(incoming.value, received_at=int(now))
         if isinstance(mapped, Filtered):
@@ -196,17 +273,6 @@ def _new_event(destination: str, account: str, mapped: Mapped) -> NewEvent:
         payload=orjson.dumps(event),
         destination=destination,
     )
-
-
-def _oversized(index: int, size: int, limit: int) -> dict[str, Any]:
-    return {
-        "status": "invalid",
-        "errors": [
-            f"event {index} is {size:,} bytes, over the limit of {limit:,} bytes for one event "
-            "([server] max_event_bytes); trim the event or raise the limit"
-        ],
-        "warnings": [],
-    }
 
 
 routes = [

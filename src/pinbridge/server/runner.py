@@ -1,33 +1,79 @@
-"""Run an app under uvicorn in the current event loop, with pinbridge's shutdown rules.
+"""Run an app under uvicorn in the current event loop, with pinbridge's limits and shutdown rules.
+
+The connections are held to ``[server]``'s limits (:mod:`pinbridge.server.limits`,
+:mod:`pinbridge.server.openfiles`): header, body and keep-alive timeouts, a connection cap
+below the open-file limit, calm logging when files run out anyway.
 
 On SIGTERM or SIGINT: ``on_signal`` runs first (the app refuses new ingest), uvicorn stops
-listening, waits for the requests in flight, then runs the app's lifespan shutdown (delivery
-finishes its batches). :func:`serve_app` then simply returns, so the process exits 0;
-uvicorn's own habit of re-raising the signal afterwards is left out on purpose.
+listening, waits for the requests in flight, at most ``shutdown_timeout_seconds``, after
+which the connections still open are closed (their handlers see a disconnect), then runs the
+app's lifespan shutdown (delivery finishes its batches). :func:`serve_app` then simply
+returns, so the process exits 0; uvicorn's own habit of re-raising the signal afterwards is
+left out on purpose.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
 import socket
 import threading
 from collections.abc import Callable, Generator
 from types import FrameType
+from typing import cast
 
 import uvicorn
 from starlette.types import ASGIApp
 
+from pinbridge.config import ServerSettings
+from pinbridge.server.limits import SPARE_CONNECTIONS, EdgeLimits, edge_protocol
+from pinbridge.server.openfiles import (
+    accept_exhaustion_logged_calmly,
+    connection_budget,
+    raise_open_file_limit,
+)
+
 __all__ = ["bind_socket", "serve_app"]
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# uvicorn's own limit, a backstop after ours: it cancels the handlers still running.
+_BACKSTOP_SECONDS = 10.0
+_log = logging.getLogger("pinbridge.server.runner")
 
 
 class _Server(uvicorn.Server):
-    def __init__(self, config: uvicorn.Config, on_signal: Callable[[], None]) -> None:
+    def __init__(
+        self, config: uvicorn.Config, on_signal: Callable[[], None], shutdown_timeout: float
+    ) -> None:
         super().__init__(config)
         self._on_signal = on_signal
+        self._shutdown_timeout = shutdown_timeout
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        limit = asyncio.get_running_loop().call_later(
+            self._shutdown_timeout, self._close_connections
+        )
+        try:
+            await super().shutdown(sockets=sockets)
+        finally:
+            limit.cancel()
+
+    def _close_connections(self) -> None:
+        still_open = list(self.server_state.connections)
+        if not still_open:
+            return
+        _log.warning(
+            "shutdown limit reached: closing the connections still open; a request cut off "
+            "here got no answer and is sent again by its sender",
+            extra={
+                "connections": len(still_open),
+                "shutdown_timeout_seconds": self._shutdown_timeout,
+            },
+        )
+        for connection in still_open:
+            connection.transport.abort()
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         self._on_signal()
@@ -64,23 +110,44 @@ def bind_socket(host: str, port: int) -> socket.socket:
 async def serve_app(
     app: ASGIApp,
     sock: socket.socket,
+    limits: ServerSettings,
     *,
     on_signal: Callable[[], None],
     on_ready: Callable[[], None],
 ) -> None:
     """Serve ``app`` on ``sock`` until a signal; ``on_ready`` runs once requests are taken."""
+    open_files = raise_open_file_limit()
+    edge = EdgeLimits(
+        max_connections=connection_budget(limits.max_connections, open_files, SPARE_CONNECTIONS),
+        header_timeout=limits.header_timeout_seconds,
+        body_timeout=limits.body_timeout_seconds,
+    )
     config = uvicorn.Config(
         app,
+        http=edge_protocol(edge),
+        ws="none",
         lifespan="on",
         log_config=None,
         access_log=False,
         server_header=False,
-        timeout_graceful_shutdown=None,
+        # Typed int, but uvicorn only hands them to call_later / wait_for, which take floats.
+        timeout_keep_alive=cast(int, limits.keepalive_timeout_seconds),
+        timeout_graceful_shutdown=cast(int, limits.shutdown_timeout_seconds + _BACKSTOP_SECONDS),
     )
-    server = _Server(config, on_signal)
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started and not serving.done():
-        await asyncio.sleep(0.02)
-    if server.started:
-        on_ready()
-    await serving
+    server = _Server(config, on_signal, limits.shutdown_timeout_seconds)
+    loop = asyncio.get_running_loop()
+    previous_handler = loop.get_exception_handler()
+    accept_exhaustion_logged_calmly(loop)
+    try:
+        serving = asyncio.create_task(server.serve(sockets=[sock]))
+        while not server.started and not serving.done():
+            await asyncio.sleep(0.02)
+        if server.started:
+            _log.info(
+                "connection limits",
+                extra={"max_connections": edge.max_connections, "open_file_limit": open_files},
+            )
+            on_ready()
+        await serving
+    finally:
+        loop.set_exception_handler(previous_handler)
