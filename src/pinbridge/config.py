@@ -530,4 +530,3 @@ def _check_server_limits(server: ServerSettings) -> None:
                 f"[server] {name} must be a number of seconds above 0 and at most "
                 f"{_MAX_TIMEOUT_SECONDS:,.0f}"
             )
-

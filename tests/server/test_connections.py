@@ -76,7 +76,7 @@ def _logged(server: ServerProcess, text: str) -> list[dict[str, Any]]:
 def test_a_slow_request_head_gets_408_and_a_silent_one_is_closed(tmp_path: Path) -> None:
     with _server(tmp_path, header_timeout_seconds=0.5) as server:
         with _connect(server) as conn:
-            conn.sendall(b"POST /events HTTP/1.1\r\nHost: pinbridge\r\n")
+            conn.sendall(b"POST /events HTTP/1.1\r\nHost: 127.0.0.1\r\n")
             answer = _read_to_end(conn)
         assert answer.startswith(b"HTTP/1.1 408 "), answer
         assert "header_timeout_seconds" in _error(answer)
@@ -92,7 +92,7 @@ def test_a_slow_body_gets_408_and_nothing_is_stored(tmp_path: Path) -> None:
     with _server(tmp_path, body_timeout_seconds=0.5) as server:
         with _connect(server) as conn:
             conn.sendall(
-                b"POST /events HTTP/1.1\r\nHost: pinbridge\r\nContent-Type: application/json\r\n"
+                b"POST /events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                 + f"Content-Length: {len(body)}\r\n\r\n".encode()
                 + body[:10]
             )
@@ -106,7 +106,7 @@ def test_a_slow_body_gets_408_and_nothing_is_stored(tmp_path: Path) -> None:
 
 def test_an_idle_kept_alive_connection_is_closed(tmp_path: Path) -> None:
     with _server(tmp_path, keepalive_timeout_seconds=0.5) as server, _connect(server) as conn:
-        conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: pinbridge\r\n\r\n")
+        conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         status, headers, _ = _read_answer(conn)
         assert status.startswith("HTTP/1.1 200")
         assert headers.get("connection") != "close", "kept alive after the answer"
@@ -127,13 +127,13 @@ def test_connections_over_the_limit_are_answered_never_left_hanging(tmp_path: Pa
             assert b"retry-after: 5" in answer.lower()
             assert "max_connections = 3" in _error(answer)
 
-            spares[0].sendall(b"GET /healthz HTTP/1.1\r\nHost: pinbridge\r\n\r\n")
+            spares[0].sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             status, headers, body = _read_answer(spares[0])
             assert status.startswith("HTTP/1.1 200") and orjson.loads(body) == {"status": "ok"}
             assert headers["connection"] == "close"
             ingest = orjson.dumps(purchase("over-the-cap"))
             spares[1].sendall(
-                b"POST /events HTTP/1.1\r\nHost: pinbridge\r\nContent-Type: application/json\r\n"
+                b"POST /events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                 + f"Content-Length: {len(ingest)}\r\n\r\n".encode()
                 + ingest
             )
@@ -141,7 +141,7 @@ def test_connections_over_the_limit_are_answered_never_left_hanging(tmp_path: Pa
             assert answer.startswith(b"HTTP/1.1 503 "), answer
             assert "max_connections" in _error(answer)
 
-            served[0].sendall(b"GET /healthz HTTP/1.1\r\nHost: pinbridge\r\n\r\n")
+            served[0].sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             status, headers, _ = _read_answer(served[0])
             assert status.startswith("HTTP/1.1 200") and headers.get("connection") != "close"
 
@@ -162,7 +162,7 @@ def test_sigterm_with_a_half_sent_body_exits_within_the_shutdown_limit(tmp_path:
     with _server(tmp_path, shutdown_timeout_seconds=1, body_timeout_seconds=3600) as server:
         with _connect(server) as conn:
             conn.sendall(
-                b"POST /events/batch HTTP/1.1\r\nHost: pinbridge\r\n"
+                b"POST /events/batch HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 b"Content-Type: application/json\r\nExpect: 100-continue\r\n"
                 + f"Content-Length: {len(body)}\r\n\r\n".encode()
             )

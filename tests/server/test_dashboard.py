@@ -32,6 +32,7 @@ __all__ = ["simulator"]  # the fixture, re-exported for pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 KEY = "dashboard-key-0001"
+SENDER_KEY = "dashboard-sender-0001"
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')"
@@ -50,7 +51,7 @@ def served(tmp_path: Path, simulator: SimulatorProcess) -> Iterator[ServerProces
         tmp_path,
         sections={
             "pinterest": {"api_base_url": simulator.base_url},
-            "server": {"source_keys": [KEY]},
+            "server": {"source_keys": [SENDER_KEY], "admin_keys": [KEY]},
             "delivery": {"batch_max_age_seconds": 0.05, "pause_seconds": 60.0},
         },
     )
@@ -58,20 +59,21 @@ def served(tmp_path: Path, simulator: SimulatorProcess) -> Iterator[ServerProces
         yield server
 
 
-def test_dashboard_shows_counts_dead_letters_paused_accounts_and_history(
+def test_dashboard_signs_in_and_shows_counts_dead_letters_pauses_and_history(
     served: ServerProcess, simulator: SimulatorProcess
 ) -> None:
-    with served.client(headers={"Authorization": f"Bearer {KEY}"}) as http:
-        http.post("/events/batch", json={"batch": [purchase("dash-ok"), purchase("dash-ok-2")]})
-        http.post("/events", json=purchase("dash-dead", at=time.time() + 3600))
+    sender = served.client(headers={"Authorization": f"Bearer {SENDER_KEY}"})
+    with served.client(headers={"Authorization": f"Bearer {KEY}"}) as http, sender:
+        sender.post("/events/batch", json={"batch": [purchase("dash-ok"), purchase("dash-ok-2")]})
+        sender.post("/events", json=purchase("dash-dead", at=time.time() + 3600))
         for event_id, status in [("dash-ok", "delivered"), ("dash-dead", "failed")]:
             wait_for(
                 lambda e=event_id, s=status: http.get(f"/v1/events/{e}").json()["status"] == s,
                 what=f"{event_id} to be {status}",
             )
         simulator.configure(tokens=["refused"])
-        http.post("/events", json=purchase("dash-paused"))
-        wait_for(lambda: ACCOUNT in http.get("/v1/status").json()["paused_accounts"])
+        sender.post("/events", json=purchase("dash-paused"))
+        wait_for(lambda: http.get("/v1/status").json()["destinations"]["default"]["paused"])
 
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
@@ -81,11 +83,14 @@ def test_dashboard_shows_counts_dead_letters_paused_accounts_and_history(
             page.on("requestfailed", lambda request: failed_requests.append(request.url))
 
             page.goto(served.base_url + "/")
-            problem = page.locator("#problem")
-            problem.wait_for(state="visible")
-            assert "source key" in problem.inner_text()
-
-            page.goto(f"{served.base_url}/?token={KEY}")
+            page.locator("#signin").wait_for(state="visible")
+            assert page.locator("#console").is_hidden()  # nothing shown as if it were data
+            page.fill("#admin-key", SENDER_KEY)
+            page.click("#signin button")
+            page.locator("#signin-message", has_text="refused").wait_for()
+            page.fill("#admin-key", KEY)
+            page.click("#signin button")
+            page.locator("#console").wait_for(state="visible")
             counts = page.locator("#counts tbody")
             counts.locator("tr", has_text="delivered").wait_for()
             delivered = counts.locator("tr", has_text="delivered").locator("td").nth(1)

@@ -75,13 +75,15 @@ def test_accepted_events_are_delivered_and_their_history_says_so(
         assert status["delivery"] == "running"
         metrics = http.get("/metrics").text
     assert sorted(simulator.stats()["accepted_event_ids"]) == sorted(ids)
-    assert f'pinbridge_events_total{{event_name="checkout",status="delivered"}} {len(ids)}.0' in (
-        metrics
+    assert (
+        f'pinbridge_events_total{{destination="default",event_name="checkout",status="delivered"}} {len(ids)}.0'
+        in (metrics)
     )
-    assert f'pinbridge_events_total{{event_name="checkout",status="queued"}} {len(ids)}.0' in (
-        metrics
+    assert (
+        f'pinbridge_events_total{{destination="default",event_name="checkout",status="queued"}} {len(ids)}.0'
+        in (metrics)
     )
-    assert 'pinbridge_pinterest_responses_total{status="200"}' in metrics
+    assert 'pinbridge_pinterest_responses_total{destination="default",status="200"}' in metrics
     assert "pinbridge_delivery_latency_seconds_count" in metrics
 
 
@@ -139,7 +141,7 @@ def test_refused_events_become_dead_letters_that_can_be_replayed(served: ServerP
         assert "not dead letters" in unknown.stdout
 
 
-def test_a_refused_token_pauses_the_account_and_readyz_says_so(
+def test_a_refused_token_pauses_the_destination_and_readyz_says_so(
     served: ServerProcess, simulator: SimulatorProcess
 ) -> None:
     with served.client() as http:
@@ -147,14 +149,15 @@ def test_a_refused_token_pauses_the_account_and_readyz_says_so(
         simulator.configure(tokens=["another-token"])
         event_id = _ids("paused", 1)[0]
         http.post("/events", json=purchase(event_id))
-        _final(http, event_id, "paused")
         readiness = wait_for(
             lambda: (r := http.get("/readyz")).status_code == 503 and r.json(),
-            what="readyz to report the paused account",
+            what="readyz to report the paused destination",
         )
         assert readiness["status"] == "not ready"
-        assert any(ACCOUNT in reason for reason in readiness["reasons"])
-        assert ACCOUNT in http.get("/v1/status").json()["paused_accounts"]
+        assert any("destination default is paused" in r for r in readiness["reasons"])
+        paused = http.get("/v1/status").json()["destinations"]["default"]["paused"]
+        assert "HTTP 401" in paused["reason"]
+        assert http.get(f"/v1/events/{event_id}").json()["status"] == "queued"
 
         simulator.configure(tokens=[TOKEN])
         _final(http, event_id, "delivered")

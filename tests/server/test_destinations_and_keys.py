@@ -60,7 +60,7 @@ source_keys = ["{FR_KEY}"]
 admin_keys = ["{ADMIN_KEY}"]
 
 [queue]
-url = "sqlite:///{directory / 'queue.db'}"
+url = "sqlite:///{directory / "queue.db"}"
 
 [delivery]
 batch_max_age_seconds = 0.1
@@ -112,8 +112,10 @@ def test_each_sender_key_reaches_only_its_own_account(deployment: Deployment) ->
             answer = de.post(f"/events?token={DE_KEY}", json=purchase(event_id, de_order="D-1"))
             assert answer.status_code == 202
     wait_for(
-        lambda: sum(_accepted(deployment.fr).values()) == 5
-        and sum(_accepted(deployment.de).values()) == 4,
+        lambda: (
+            sum(_accepted(deployment.fr).values()) == 5
+            and sum(_accepted(deployment.de).values()) == 4
+        ),
         what="both accounts' events delivered",
     )
     assert _accepted(deployment.fr) == Counter(fr_ids)
@@ -265,7 +267,7 @@ def test_serve_refuses_to_listen_beyond_loopback_without_keys(tmp_path: Path) ->
 ad_account_id = "{FR_ACCOUNT}"
 access_token = "{FR_TOKEN}"
 [queue]
-url = "sqlite:///{tmp_path / 'q.db'}"
+url = "sqlite:///{tmp_path / "q.db"}"
 """
     )
     refused = run_cli("serve", "--config", str(config), "--host", "0.0.0.0", "--port", "0")

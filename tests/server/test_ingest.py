@@ -176,16 +176,9 @@ def test_a_request_over_the_request_limit_is_refused_with_413(http: httpx.Client
 
 def test_source_key_as_bearer_or_query_parameter(server: ServerProcess) -> None:
     with server.client() as anonymous:
-        for method, path in [
-            ("POST", "/events"),
-            ("POST", "/events/batch"),
-            ("GET", "/v1/events/anything"),
-            ("GET", "/v1/dead-letters"),
-            ("POST", "/v1/dead-letters/replay"),
-            ("GET", "/v1/status"),
-        ]:
-            response = anonymous.request(method, path, json=purchase(_id()))
-            assert response.status_code == 401, (method, path)
+        for path in ("/events", "/events/batch"):
+            response = anonymous.post(path, json=purchase(_id()))
+            assert response.status_code == 401, path
             assert "source key" in response.json()["error"]
         wrong = anonymous.post(
             "/events", json=purchase(_id()), headers={"Authorization": "Bearer not-the-key"}

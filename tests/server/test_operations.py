@@ -16,7 +16,7 @@ from openapi_schema_validator import OAS30Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from pinbridge.server import dashboard, deliverylog, ingest, ops
+from pinbridge.server import dashboard, deliverylog, ingest, ops, reloading
 from tests.server.events import filtered, invalid, purchase
 from tests.server.harness import ServerProcess, run_cli, server_config, start_server
 
@@ -60,7 +60,13 @@ def _check(base_url: str, path: str, method: str, response: httpx.Response) -> N
 
 
 def _app_routes() -> set[tuple[str, str]]:
-    routes = [*ingest.routes, *deliverylog.routes, *ops.routes, *dashboard.routes]
+    routes = [
+        *ingest.routes,
+        *deliverylog.routes,
+        *reloading.routes,
+        *ops.routes,
+        *dashboard.routes,
+    ]
     found = set()
     for route in routes:
         path = re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)
@@ -84,8 +90,8 @@ def test_metrics_count_ingest_results_and_read_the_queue_depth(http: httpx.Clien
         match = re.search(rf"^{re.escape(name)} (\S+)$", text, re.MULTILINE)
         return float(match.group(1)) if match else 0.0
 
-    queued = 'pinbridge_events_total{event_name="checkout",status="queued"}'
-    rejected = 'pinbridge_events_total{event_name="none",status="invalid"}'
+    queued = 'pinbridge_events_total{destination="default",event_name="checkout",status="queued"}'
+    rejected = 'pinbridge_events_total{destination="default",event_name="none",status="invalid"}'
     before = http.get("/metrics").text
     batch = [purchase(f"m-{uuid.uuid4()}") for _ in range(3)] + [invalid("m-x"), filtered("m-y")]
     http.post("/events/batch", json={"batch": batch})

@@ -52,7 +52,7 @@ def test_sigterm_finishes_the_request_in_flight_and_exits_0(
         assert address.hostname is not None and address.port is not None
         with socket.create_connection((address.hostname, address.port), timeout=30) as conn:
             conn.sendall(
-                b"POST /events/batch HTTP/1.1\r\nHost: pinbridge\r\n"
+                b"POST /events/batch HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 b"Content-Type: application/json\r\nExpect: 100-continue\r\n"
                 + f"Content-Length: {len(body)}\r\n\r\n".encode()
             )
