@@ -131,7 +131,7 @@ class Harness:
         return {k: v for k, v in self.queue.counts().items() if v}
 
     def metric(self, name: str, **labels: str) -> float:
-        if name == "pinbridge_events_total" or name == "pinbridge_pinterest_responses_total":
+        if name in {"pinbridge_events_total", "pinbridge_pinterest_responses_total"}:
             labels = {"destination": "default", **labels}
         value = self.metrics.registry.get_sample_value(name, labels)
         return value or 0.0
