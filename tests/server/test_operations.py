@@ -1,7 +1,9 @@
-"""Probes, metrics, the OpenAPI document (checked against the real answers) and the dashboard."""
+"""Probes, metrics, the OpenAPI document (checked against the real answers) and the console's
+files."""
 
 from __future__ import annotations
 
+import posixpath
 import re
 import uuid
 from collections.abc import Iterator
@@ -133,21 +135,43 @@ def test_openapi_lists_every_route_and_matches_the_answers(
     _check(base, "/v1/dead-letters/replay", "post", replay)
     _check(base, "/v1/dead-letters/replay", "post", http.post("/v1/dead-letters/replay", json={}))
     _check(base, "/v1/status", "get", http.get("/v1/status"))
-    for path in ("/", "/dashboard.js", "/dashboard.css", "/metrics", "/openapi.json"):
+    for path in ("/", "/metrics", "/openapi.json"):
         _check(base, path, "get", http.get(path))
+    for file in ("main.js", "pages/events.js", "console.css", "icon.svg", "nope.js"):
+        _check(base, "/console/{file}", "get", http.get(f"/console/{file}"))
 
 
-def test_the_dashboard_loads_nothing_from_elsewhere(http: httpx.Client) -> None:
+def test_the_console_loads_nothing_from_elsewhere(http: httpx.Client) -> None:
     page = http.get("/")
     assert page.status_code == 200
-    assert "default-src 'self'" in page.headers["content-security-policy"]
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "unsafe" not in policy
+    assert "<script>" not in page.text and "style=" not in page.text  # nothing inline
     for asset in re.findall(r'(?:src|href)="([^"]+)"', page.text):
-        assert asset.startswith("/"), f"the dashboard loads {asset} from elsewhere"
-        assert http.get(asset).status_code == 200, asset
-    script = http.get("/dashboard.js").text
-    assert "http://" not in script and "https://" not in script
-    for endpoint in ("/v1/status", "/v1/dead-letters", "/readyz", "/v1/events/"):
-        assert endpoint in script
+        assert asset.startswith(("/", "#")), f"the console loads {asset} from elsewhere"
+    files = dashboard.console_files()
+    assert {"main.js", "api.js", "charts.js", "console.css", "pages/overview.js"} <= set(files)
+    scripts = ""
+    for name, (content, media_type) in files.items():
+        served = http.get(f"/console/{name}")
+        assert served.status_code == 200 and served.content == content, name
+        assert served.headers["content-type"].startswith(media_type)
+        assert served.headers["content-security-policy"] == policy
+        text = content.decode()
+        assert not re.search(r'(?:from|import)\s*\(?\s*"(?!\.\.?/)', text), f"{name} imports from afar"
+        assert text.count("fetch(") == (1 if name == "api.js" else 0), name  # one door to the API
+        for forbidden in ("innerHTML", "outerHTML", "insertAdjacentHTML", "eval(", "Function("):
+            assert forbidden not in text, f"{name} uses {forbidden}"
+        for imported in re.findall(r'from "(\.\.?/[^"]+)"', text):
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(name), imported))
+            assert target in files, f"{name} imports {imported}, which the console does not serve"
+        scripts += text
+    for endpoint in ("/v1/status", "/v1/stats", "/v1/events", "/v1/dead-letters", "/v1/transform"):
+        assert endpoint in scripts
+    for endpoint in ("/v1/match-quality", "/v1/config", "/v1/dead-letters/${verb}"):
+        assert endpoint in scripts
+    assert http.get("/console/../index.html").status_code == 404
+    assert http.get("/console/pages").status_code == 404
 
 
 def test_serve_refuses_to_start_without_credentials(tmp_path: Path) -> None:
