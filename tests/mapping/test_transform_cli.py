@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import time
@@ -15,6 +16,10 @@ import pytest
 from tests.mapping.samples import EXPECTED, require_examples, sample_lines
 
 SCRIPT = Path(sys.executable).with_name("pinbridge")
+# A bare environment, but the same code: PYTHONPATH puts a worktree's src/ before the install.
+_ENV = {"PATH": "/usr/bin:/bin"} | {
+    key: os.environ[key] for key in ("PYTHONPATH",) if key in os.environ
+}
 EVENT = {
     "event_name": "purchase",
     "value": "12,50",
@@ -34,7 +39,7 @@ def _run(
         capture_output=True,
         text=True,
         timeout=120,
-        env={"PATH": "/usr/bin:/bin"},
+        env=_ENV,
     )
 
 
@@ -96,7 +101,10 @@ def test_non_json_and_non_object_lines_are_invalid_results_not_failures(tmp_path
     results = _lines(done.stdout)
     assert [r["status"] for r in results] == ["mapped", "invalid", "invalid", "invalid", "mapped"]
     assert results[1]["errors"][0].startswith("line 2: not valid JSON")
-    assert results[2]["errors"] == ["event: expected a JSON object, got a list"]
+    assert results[2]["errors"] == [
+        "line 3: expected a JSON object (one Commanders Act event), found an array; "
+        "write one event object per line"
+    ]
     assert results[3]["errors"][0].startswith("line 4: not valid JSON")
     assert "not json" not in done.stdout
 

@@ -34,7 +34,7 @@ from pinbridge.mapping import Filtered, Invalid, MappingResult
 from pinbridge.sending.checkpoint import Checkpoint, InputFingerprint, save_checkpoint
 from pinbridge.sending.failed_out import FailedOut
 from pinbridge.sending.inputs import read_records
-from pinbridge.sending.records import InputRecord
+from pinbridge.sending.records import EventInput, InputRecord
 from pinbridge.sending.session import (
     SendPlan,
     check_paths,
@@ -98,7 +98,9 @@ async def run_send(
         raise ValueError("deliver is required unless this is a dry run")
     check_paths(plan)
     summary = SendSummary(plan.input_path, plan.input_format, plan.dry_run)
-    with read_records(plan.input_path, plan.input_format) as records:
+    with read_records(plan.input_path, plan.input_format) as opened:
+        _describe(opened, reporter)
+        summary.input_format = opened.shape
         fingerprint = InputFingerprint.of(plan.input_path)
         checkpoint = open_checkpoint(plan, fingerprint, summary, reporter.note)
         if checkpoint is not None and checkpoint.complete:
@@ -107,6 +109,8 @@ async def run_send(
                 summary.failed_out = plan.failed_out_path
             return summary
         failed_out = open_failed_out(plan, checkpoint, reporter.note)
+        if plan.received_at is not None:
+            clock = _fixed_clock(plan.received_at)
         try:
             run = _Run(
                 plan,
@@ -119,12 +123,22 @@ async def run_send(
                 failed_out=failed_out,
             )
             reporter.start(fingerprint.size, plan.input_path.name)
-            await run.consume(records)
+            await run.consume(opened.records)
         finally:
             failed_out.close()
         if failed_out.exists:
             summary.failed_out = plan.failed_out_path
     return summary
+
+
+def _fixed_clock(at: int) -> Callable[[], float]:
+    return lambda: at
+
+
+def _describe(opened: EventInput, reporter: Reporter) -> None:
+    """Say how a JSON document is read."""
+    if opened.description:
+        reporter.note(f"pinbridge send: {opened.description}")
 
 
 class _Run:
@@ -160,7 +174,7 @@ class _Run:
         done = self._checkpoint.done if self._checkpoint is not None else None
         for record in records:
             self._offset = record.end_offset
-            if done is not None and record.line in done:
+            if done is not None and record.position in done:
                 self._summary.skipped += 1
             else:
                 self._handle(record)
@@ -219,7 +233,11 @@ class _Run:
         self, record: InputRecord, reasons: Sequence[str], text: str | None = None
     ) -> None:
         self._failed_out.write(
-            line=record.line, outcome="invalid", reasons=reasons, event=record.event, text=text
+            where=record.where(),
+            outcome="invalid",
+            reasons=reasons,
+            event=record.event,
+            text=text,
         )
         self._chunk.final.append(record)
 
@@ -250,7 +268,10 @@ class _Run:
         if isinstance(outcome, Rejected):
             summary.failed.add([outcome.message])
             self._failed_out.write(
-                line=item.record.line, outcome="failed", reasons=[outcome.message], event=item.event
+                where=item.record.where(),
+                outcome="failed",
+                reasons=[outcome.message],
+                event=item.event,
             )
             return True
         if isinstance(outcome, Transient):
@@ -284,7 +305,7 @@ class _Run:
         if self._checkpoint is None:
             return
         for record in final:
-            self._checkpoint.done.add(record.span_start, record.line_end)
+            self._checkpoint.done.add(record.span_start, record.position_end)
         self._checkpoint.totals = self._summary.totals()
         self._checkpoint.failed_out_bytes = size
         assert self._plan.checkpoint_path is not None
@@ -307,6 +328,8 @@ def _refused(outcome: AccountRefused) -> str:
 
 
 def _without_line(error: str) -> str:
-    """``line 12: not valid JSON (...)`` -> ``not valid JSON (...)``, to group by reason."""
+    """``line 12: not valid JSON (...)`` or ``[3]: expected ...`` -> the rest, to group by
+    reason."""
     head, separator, rest = error.partition(": ")
-    return rest if separator and head.startswith("line ") else error
+    where = head.startswith("line ") or (head.startswith("[") and head.endswith("]"))
+    return rest if separator and where else error

@@ -28,7 +28,9 @@ class SendPlan:
 
     ``checkpoint_path`` is ``None`` in a dry run (nothing is delivered, so there is no
     progress to keep). ``failed_out_path`` is ``None`` when no failed-events file is wanted
-    (``--no-failed-out``, or a dry run without ``--failed-out``).
+    (``--no-failed-out``, or a dry run without ``--failed-out``). ``received_at`` (Unix
+    seconds) is the receive time every event is mapped with; ``None``: the clock, read for
+    each event.
     """
 
     input_path: Path
@@ -37,6 +39,7 @@ class SendPlan:
     checkpoint_path: Path | None
     batch_size: int = MAX_BATCH_EVENTS
     dry_run: bool = False
+    received_at: int | None = None
 
 
 def check_paths(plan: SendPlan) -> None:
