@@ -3,7 +3,8 @@
 Reads NDJSON, a JSON array, JSON spread over several lines, or CSV, maps each event, sends
 them in batches of up to 1000 straight to Pinterest (no queue) with in-process retries,
 keeps a resumable checkpoint, writes the events that failed or were invalid to a file the
-user can fix and send again, and ends with a summary. See ``docs/send.md``.
+user can fix and send again, and ends with a summary. Ctrl-C stops after saving the
+checkpoint (exit status 130). See ``docs/send.md``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from pinbridge.sending.progress import ProgressReporter
 
 __all__ = ["add_parser"]
+
+EXIT_INTERRUPTED = 130
 
 
 def add_parser(subparsers: Any) -> None:
@@ -115,7 +118,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from rich.console import Console
 
-    from pinbridge.sending import exit_status
+    from pinbridge.sending import SendInterrupted, exit_status
     from pinbridge.sending.inputs import open_input
     from pinbridge.sending.progress import progress_reporter
 
@@ -136,8 +139,12 @@ def _run(args: argparse.Namespace) -> int:
         )
     console = Console(stderr=True)
     _log_to(console, settings, quiet=args.quiet)
-    with progress_reporter(quiet=args.quiet, console=console) as reporter:
-        summary = asyncio.run(_send(plan, settings, reporter, test_mode=args.test_mode))
+    try:
+        with progress_reporter(quiet=args.quiet, console=console) as reporter:
+            summary = asyncio.run(_send(plan, settings, reporter, test_mode=args.test_mode))
+    except SendInterrupted as interrupted:
+        print(f"pinbridge send: {interrupted}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     _print(summary, as_json=args.json)
     return exit_status(summary)
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pinbridge.sending.inputs import detect_format, read_records
     from pinbridge.sending.records import EventInput, InputFormat, InputRecord, InputShape
-    from pinbridge.sending.runner import Deliver, run_send
+    from pinbridge.sending.runner import Deliver, SendInterrupted, run_send
     from pinbridge.sending.session import SendPlan
     from pinbridge.sending.summary import SendSummary, exit_status, summary_as_dict
 
@@ -27,6 +27,7 @@ __all__ = [
     "InputFormat",
     "InputRecord",
     "InputShape",
+    "SendInterrupted",
     "SendPlan",
     "SendSummary",
     "detect_format",
@@ -44,6 +45,7 @@ _HOMES = {
     "InputRecord": "records",
     "InputShape": "records",
     "Deliver": "runner",
+    "SendInterrupted": "runner",
     "run_send": "runner",
     "SendPlan": "session",
     "SendSummary": "summary",

@@ -10,10 +10,16 @@ therefore loses at most the batch in flight, which a re-run sends again.
 The run stops early when Pinterest refuses the account or token (every later batch would
 be refused too), or when no event of a batch could be delivered once retries ran out
 (Pinterest unreachable); the checkpoint lets the user resume after fixing the cause.
+
+Ctrl-C cancels the run's task (``asyncio.run`` turns SIGINT into a cancellation at the next
+``await``: a request in flight, or a pause the loop takes every few hundred events). The
+records already final are then saved to the checkpoint, the batch in flight is left
+unmarked (a re-run sends it again), and :class:`SendInterrupted` says how far it got.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -43,12 +49,16 @@ from pinbridge.sending.session import (
 )
 from pinbridge.sending.summary import SendSummary
 
-__all__ = ["Deliver", "EventMapper", "Reporter", "run_send"]
+__all__ = ["Deliver", "EventMapper", "Reporter", "SendInterrupted", "run_send"]
 
 Deliver = Callable[[Sequence[bytes]], Awaitable[Sequence[EventOutcome]]]
 _MAX_CHUNK_RECORDS = 10_000  # checkpoint at least this often through long unsent stretches
 _MAX_NOTICES = 10
 _PROGRESS_EVERY = 256
+
+
+class SendInterrupted(Exception):
+    """The run was interrupted (Ctrl-C); the message says how far it got and how to resume."""
 
 
 class EventMapper(Protocol):
@@ -90,7 +100,8 @@ async def run_send(
     """Send the file of ``plan``; ``deliver`` may be ``None`` only in a dry run.
 
     Raises :class:`~pinbridge.errors.InputError` when the input, the checkpoint or an output
-    cannot be read or written; everything about single events goes in the summary.
+    cannot be read or written, and :class:`SendInterrupted` when the run is cancelled
+    (Ctrl-C); everything about single events goes in the summary.
     """
     if not 1 <= plan.batch_size <= MAX_BATCH_EVENTS:
         raise ValueError(f"batch_size must be between 1 and {MAX_BATCH_EVENTS}")
@@ -123,7 +134,10 @@ async def run_send(
                 failed_out=failed_out,
             )
             reporter.start(fingerprint.size, plan.input_path.name)
-            await run.consume(opened.records)
+            try:
+                await run.consume(opened.records)
+            except asyncio.CancelledError:
+                raise SendInterrupted(run.interrupted(opened.unit)) from None
         finally:
             failed_out.close()
         if failed_out.exists:
@@ -172,7 +186,7 @@ class _Run:
     async def consume(self, records: Iterable[InputRecord]) -> None:
         """Handle every record (until a stop), then flush and settle the checkpoint."""
         done = self._checkpoint.done if self._checkpoint is not None else None
-        for record in records:
+        for seen, record in enumerate(records, 1):
             self._offset = record.end_offset
             if done is not None and record.position in done:
                 self._summary.skipped += 1
@@ -183,8 +197,9 @@ class _Run:
                 await self._flush()
                 if self._summary.stopped:
                     break
-            elif self._handled % _PROGRESS_EVERY == 0:
+            elif seen % _PROGRESS_EVERY == 0:
                 self._reporter.update(self._offset, self._handled)
+                await asyncio.sleep(0)  # lets Ctrl-C through when nothing else awaits
         else:
             await self._flush()
         if self._unreadable > _MAX_NOTICES:
@@ -242,7 +257,7 @@ class _Run:
         self._chunk.final.append(record)
 
     async def _flush(self) -> None:
-        chunk, self._chunk = self._chunk, _Chunk()
+        chunk = self._chunk  # kept until saved, so that an interruption can still save it
         if chunk.pending:
             assert self._deliver is not None
             outcomes = await self._deliver([item.payload for item in chunk.pending])
@@ -254,8 +269,20 @@ class _Run:
                 if self._settle(item, outcome):
                     chunk.final.append(item.record)
             self._check_stop(outcomes)
+        self._chunk = _Chunk()
         self._save(chunk.final)
         self._reporter.update(self._offset, self._handled)
+
+    def interrupted(self, unit: str) -> str:
+        """Save what is final (not the batch in flight) and say how far the run got."""
+        self._save(self._chunk.final)
+        self._chunk = _Chunk()
+        if self._checkpoint is None:
+            return f"interrupted after {self._handled:,} events (a dry run: nothing was sent)"
+        return (
+            f"interrupted after {len(self._checkpoint.done):,} {unit}; checkpoint saved; "
+            "run the same command to resume"
+        )
 
     def _settle(self, item: _Pending, outcome: EventOutcome) -> bool:
         """Count one delivery outcome; true when it is final (the line is done)."""
