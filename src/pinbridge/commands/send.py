@@ -171,6 +171,7 @@ def _log_to(console: Console, settings: Settings, *, quiet: bool) -> None:
 
 def _plan(args: argparse.Namespace, settings: Settings) -> SendPlan:
     from pinbridge.sending import SendPlan, detect_format
+    from pinbridge.sending.csv_fields import known_paths
 
     if args.file == "-":
         raise InputError(
@@ -189,6 +190,7 @@ def _plan(args: argparse.Namespace, settings: Settings) -> SendPlan:
         batch_size=args.batch_size or settings.delivery.batch_max_events,
         dry_run=args.dry_run,
         received_at=args.received_at,
+        known_paths=known_paths(settings.mapper.options) if input_format == "csv" else frozenset(),
     )
 
 

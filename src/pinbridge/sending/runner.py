@@ -38,6 +38,7 @@ from pinbridge.delivery import (
 from pinbridge.delivery.client import MAX_BATCH_EVENTS
 from pinbridge.mapping import Filtered, Invalid, MappingResult
 from pinbridge.sending.checkpoint import Checkpoint, InputFingerprint, save_checkpoint
+from pinbridge.sending.csv_fields import unknown_columns_note
 from pinbridge.sending.failed_out import FailedOut
 from pinbridge.sending.inputs import read_records
 from pinbridge.sending.records import EventInput, InputRecord
@@ -110,7 +111,7 @@ async def run_send(
     check_paths(plan)
     summary = SendSummary(plan.input_path, plan.input_format, plan.dry_run)
     with read_records(plan.input_path, plan.input_format) as opened:
-        _describe(opened, reporter)
+        _describe(plan, opened, reporter)
         summary.input_format = opened.shape
         fingerprint = InputFingerprint.of(plan.input_path)
         checkpoint = open_checkpoint(plan, fingerprint, summary, reporter.note)
@@ -149,10 +150,14 @@ def _fixed_clock(at: int) -> Callable[[], float]:
     return lambda: at
 
 
-def _describe(opened: EventInput, reporter: Reporter) -> None:
-    """Say how a JSON document is read."""
+def _describe(plan: SendPlan, opened: EventInput, reporter: Reporter) -> None:
+    """Say how a JSON document is read, and warn about CSV columns nothing reads."""
     if opened.description:
         reporter.note(f"pinbridge send: {opened.description}")
+    if opened.columns and plan.known_paths:
+        note = unknown_columns_note(str(plan.input_path), opened.columns, plan.known_paths)
+        if note is not None:
+            reporter.note(note)
 
 
 class _Run:

@@ -30,7 +30,8 @@ class SendPlan:
     progress to keep). ``failed_out_path`` is ``None`` when no failed-events file is wanted
     (``--no-failed-out``, or a dry run without ``--failed-out``). ``received_at`` (Unix
     seconds) is the receive time every event is mapped with; ``None``: the clock, read for
-    each event.
+    each event. ``known_paths`` are the event paths the mapping reads (items as
+    ``items.X.id``): CSV columns outside them get one warning; empty: no check.
     """
 
     input_path: Path
@@ -40,6 +41,7 @@ class SendPlan:
     batch_size: int = MAX_BATCH_EVENTS
     dry_run: bool = False
     received_at: int | None = None
+    known_paths: frozenset[str] = frozenset()
 
 
 def check_paths(plan: SendPlan) -> None:
