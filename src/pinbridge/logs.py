@@ -21,7 +21,14 @@ from typing import IO, Any
 
 import orjson
 
-__all__ = ["JsonFormatter", "RedactingFilter", "configure_logging", "redact", "utc_text"]
+__all__ = [
+    "JsonFormatter",
+    "RedactingFilter",
+    "configure_logging",
+    "mask_numbers",
+    "redact",
+    "utc_text",
+]
 
 REDACTED = "[redacted]"
 _EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -51,14 +58,24 @@ def redact(text: str, secrets: Iterable[str] = (), keep: frozenset[str] = frozen
     text = _AUTH_FIELD.sub(lambda m: f"{m.group(1)}***", text)
     text = _TOKEN_PARAM.sub(lambda m: f"{m.group(1)}=***", text)
     text = _EMAIL.sub("[email]", text)
-    return _DIGIT_RUN.sub(lambda match: _mask_phone_like(match.group(0), keep), text)
+    return mask_numbers(text, keep=keep)
 
 
-def _mask_phone_like(run: str, keep: frozenset[str]) -> str:
+def mask_numbers(text: str, mask: str = "[number]", keep: frozenset[str] = frozenset()) -> str:
+    """``text`` with every number that could be a phone number, a timestamp or an id replaced
+    by ``mask``: seven digits or more, separators allowed (``+33 6 12 34 56 78``).
+
+    Numbers glued to letters stay (``ISO-8601``, ``E.164``, hashes), as do dates
+    (``2026-11-28``), short numbers (``code 4196``, ``1970``) and the numbers in ``keep``.
+    """
+    return _DIGIT_RUN.sub(lambda match: _mask_phone_like(match.group(0), mask, keep), text)
+
+
+def _mask_phone_like(run: str, mask: str, keep: frozenset[str]) -> str:
     digits = sum(c.isdigit() for c in run)
     if digits < 7 or _DATE.match(run) or run in keep:
         return run
-    return "[number]"
+    return mask
 
 
 class RedactingFilter(logging.Filter):
