@@ -13,6 +13,8 @@ import pytest
 
 from pinbridge.mapping import Mapper, MappingResult
 from pinbridge.sending import SendPlan, run_send
+from pinbridge.sending.checkpoint import Checkpoint, InputFingerprint, save_checkpoint
+from pinbridge.sending.linesets import LineSet
 from tests.sending.helpers import event, write_config
 from tests.sending.helpers import run_send as run_send_cli
 from tests.support.simulator import SimulatorProcess
@@ -193,3 +195,25 @@ def test_a_dry_run_maps_every_event_with_the_given_receive_time(
     asyncio.run(run_send(plan, mapper, None, _Quiet(), clock=lambda: 42.0))
 
     assert mapper.times == [expected, expected]
+
+
+def test_a_checkpoint_that_counted_lines_of_an_array_is_not_applied(
+    tmp_path: Path, simulator: SimulatorProcess
+) -> None:
+    """Before arrays were read as arrays, every line of this file was one invalid record
+    and the run ended complete; its checkpoint must not skip the events now."""
+    config = write_config(tmp_path / "pinbridge.toml", simulator)
+    source = tmp_path / "events.json"
+    source.write_text(_array([event("o-0"), event("o-1")]))
+    lines = len(source.read_text().splitlines())
+    old = Checkpoint(InputFingerprint.of(source), LineSet([(1, lines)]), complete=True)
+    checkpoint = tmp_path / "events.json.pinbridge-checkpoint"
+    save_checkpoint(checkpoint, old)
+
+    result = run_send_cli("--config", config, "--json", source)
+
+    assert result.status == 0, result.stderr
+    assert "counts lines of the input, which is now read as events" in result.stderr
+    assert result.summary()["counts"]["processed"] == 2
+    assert simulator.stats()["accepted_event_ids"] == ["o-0", "o-1"]
+    assert json.loads(checkpoint.read_text())["unit"] == "events"

@@ -114,7 +114,7 @@ async def run_send(
         _describe(plan, opened, reporter)
         summary.input_format = opened.shape
         fingerprint = InputFingerprint.of(plan.input_path)
-        checkpoint = open_checkpoint(plan, fingerprint, summary, reporter.note)
+        checkpoint = open_checkpoint(plan, fingerprint, summary, reporter.note, opened.unit)
         if checkpoint is not None and checkpoint.complete:
             summary.already_complete = True
             if plan.failed_out_path is not None and plan.failed_out_path.exists():
