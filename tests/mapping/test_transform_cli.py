@@ -20,6 +20,7 @@ SCRIPT = Path(sys.executable).with_name("pinbridge")
 _ENV = {"PATH": "/usr/bin:/bin"} | {
     key: os.environ[key] for key in ("PYTHONPATH",) if key in os.environ
 }
+RECEIVED_AT = "2026-11-28T10:00:00Z"
 EVENT = {
     "event_name": "purchase",
     "value": "12,50",
@@ -29,11 +30,14 @@ EVENT = {
 
 
 def _run(
-    *args: str, stdin: str | None = None, module: bool = False
+    *args: str, stdin: str | None = None, module: bool = False, clock: bool = False
 ) -> subprocess.CompletedProcess[str]:
+    """Run transform with the receive time of the samples (2026-11-28), so that their age
+    is the same on any day; ``clock`` leaves the receive time to the clock."""
     command = [sys.executable, "-m", "pinbridge.cli"] if module else [str(SCRIPT)]
+    received = () if clock else ("--received-at", RECEIVED_AT)
     return subprocess.run(
-        [*command, "transform", *args],
+        [*command, "transform", *received, *args],
         input=stdin,
         check=False,
         capture_output=True,
@@ -141,7 +145,7 @@ def test_config_file_changes_the_mapping(tmp_path: Path) -> None:
 
 def test_event_without_time_gets_the_time_of_the_run() -> None:
     before = int(time.time())
-    done = _run(stdin=json.dumps(dict(EVENT, context={"event_id": "e"})))
+    done = _run(stdin=json.dumps(dict(EVENT, context={"event_id": "e"})), clock=True)
     after = int(time.time())
     assert before <= _lines(done.stdout)[0]["event"]["event_time"] <= after
 

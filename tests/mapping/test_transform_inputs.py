@@ -28,8 +28,11 @@ def _event(event_id: str, **extra: Any) -> dict[str, Any]:
 
 
 def _run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """Run transform; without ``--received-at`` in ``args``, with the samples' day (the
+    events are from 2026-11-28 and must not age out of Pinterest's window)."""
+    received = () if "--received-at" in args else ("--received-at", "2026-11-28T10:00:00Z")
     return subprocess.run(
-        [str(SCRIPT), "transform", *args],
+        [str(SCRIPT), "transform", *received, *args],
         input=stdin,
         check=False,
         capture_output=True,
