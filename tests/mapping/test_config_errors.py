@@ -183,6 +183,26 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], list[str]]] = [
         ["[pinterest] click_id_cookie_name"],
     ),
     ("blank partner_name", {"pinterest": {"partner_name": " "}}, ["[pinterest] partner_name"]),
+    (
+        "partner_name over 4,096 characters",
+        {"pinterest": {"partner_name": "p" * 4097}},
+        ["[pinterest] partner_name", "at most 4096 characters"],
+    ),
+    (
+        "an event_id const with a control character",
+        {"mapping": {"event_id": {"const": "id\n1"}}},
+        ["[mapping] 'event_id'", "control character U+000A"],
+    ),
+    (
+        "an event_id const over 256 characters",
+        {"mapping": {"event_id": {"const": "i" * 257}}},
+        ["[mapping] 'event_id'", "257 characters long"],
+    ),
+    (
+        "an event_source_url const that is not a web URL",
+        {"mapping": {"event_source_url": {"const": "javascript:void(0)"}}},
+        ["[mapping] 'event_source_url'", "not an http:// or https:// URL"],
+    ),
     ("blank consent category", {"consent": {"categories": ["4", " "]}}, ["[consent] categories"]),
 ]
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pinbridge.errors import ConfigError
+from pinbridge.mapping.coerce import MAX_TEXT
 from pinbridge.mapping.context import EventContext, Reject
 from pinbridge.mapping.events import PINTEREST_EVENT_NAMES, event_key
 from pinbridge.mapping.hashing import HASHED_RULES
@@ -185,5 +186,12 @@ def check_options(
             "[pinterest] click_id_cookie_name must be a cookie name (no spaces, '=' or ';'); "
             "default _epik"
         )
-    if partner_name is not None and (not isinstance(partner_name, str) or not partner_name.strip()):
-        raise ConfigError('[pinterest] partner_name must be non-empty text, such as "ss-example"')
+    if partner_name is not None and (
+        not isinstance(partner_name, str)
+        or not partner_name.strip()
+        or len(partner_name.strip()) > MAX_TEXT
+    ):
+        raise ConfigError(
+            f"[pinterest] partner_name must be non-empty text of at most {MAX_TEXT} "
+            'characters, such as "ss-example"'
+        )
