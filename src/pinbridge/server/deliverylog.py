@@ -21,6 +21,7 @@ from pinbridge.queue.records import DeadLetter, PauseState
 from pinbridge.server.auth import admin_refusal
 from pinbridge.server.body import BodyTooLarge, read_bounded
 from pinbridge.server.context import ServerContext, context_of
+from pinbridge.server.health import node_problems
 from pinbridge.server.params import MAX_OFFSET, int_param
 from pinbridge.server.responses import JSONResponse, error_response
 from pinbridge.server.views import dead_letter_view, history_entry_view, pause_view
@@ -121,6 +122,7 @@ async def status(request: Request) -> Response:
     refusal = admin_refusal(request, ctx.runtime.keys)
     if refusal is not None:
         return refusal
+    problems = await node_problems(ctx)
     counts, depth, pauses = await asyncio.to_thread(_queue_state, ctx)
     reload_state = ctx.reload_state
     return JSONResponse(
@@ -136,6 +138,7 @@ async def status(request: Request) -> Response:
             },
             "delivery": _delivery_state(ctx),
             "draining": ctx.draining,
+            "problems": problems,
             "configuration": {
                 "loaded_at": reload_state.loaded_at,
                 "loaded_at_utc": utc_text(reload_state.loaded_at),

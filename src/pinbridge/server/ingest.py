@@ -255,6 +255,7 @@ def _map_and_enqueue(
             names[index] = str(mapped.event["event_name"])
     if to_store:
         stored = ctx.queue.enqueue([new for _, new, _ in to_store], now)
+        ctx.queue_state.wrote()
         for (index, _, warnings), outcome in zip(to_store, stored, strict=True):
             result: dict[str, Any] = {"status": outcome.status, "event_id": outcome.event_id}
             if outcome.status == "queued":
