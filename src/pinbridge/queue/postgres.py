@@ -4,14 +4,22 @@ Several pinbridge processes (on several machines) share one database. Leases loc
 rows with ``FOR UPDATE SKIP LOCKED`` while they are taken and carry an expiry, so rows held
 by a node that dies become ready again after ``lease_seconds``; dedup keys are a primary key
 claimed with ``ON CONFLICT``, so two nodes never both accept the same event.
+
+When the database is unreachable, calls fail fast: a call waits at most
+``pool_wait_seconds`` for a connection, and after a connection-level failure a
+:class:`~pinbridge.queue.breaker.Breaker` refuses calls at once until a trial call gets
+through. The pool gives up a failing reconnection chain after ``_RECONNECT_SECONDS`` and
+starts a fresh one on demand, so no long backoff delays the recovery.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from collections import Counter
-from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Self, TypeVar
 
 import psycopg
 from psycopg import sql
@@ -21,6 +29,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from pinbridge.config import QueueSettings
 from pinbridge.queue import counters
 from pinbridge.queue import postgres_sql as q
+from pinbridge.queue.breaker import Breaker
 from pinbridge.queue.records import (
     DeadLetter,
     EnqueueResult,
@@ -67,25 +76,38 @@ _SCHEMA_LOCK = 0x70696E62726467  # "pinbrdg": serialises schema creation across 
 _TRANSACTION_RETRIES = 5
 _PURGE_LIMIT = 5000
 _DISK_FULL = frozenset({"53100", "53000"})  # disk_full, insufficient_resources
+_SERVER_GONE = frozenset({"57P01", "57P02", "57P03"})  # shutdowns, cannot_connect_now
+_BREAKER_SECONDS = 1.0
+_RECONNECT_SECONDS = 3.0
 _DISK_FULL_FIX = "on the PostgreSQL server (its data directory, WAL or tablespace disk)"
 
 
 class PostgresQueue:
-    """A :class:`~pinbridge.queue.base.Queue` in PostgreSQL; see the module docstring."""
+    """A :class:`~pinbridge.queue.base.Queue` in PostgreSQL; see the module docstring.
+    ``breaker`` replaces the default one (tests give it a clock they control)."""
 
-    def __init__(self, target: PostgresTarget, settings: QueueSettings) -> None:
+    def __init__(
+        self, target: PostgresTarget, settings: QueueSettings, *, breaker: Breaker | None = None
+    ) -> None:
         self._target = target
         self._settings = settings
+        # libpq takes whole seconds, at least 2 (opening.py refuses less).
         self._connect_timeout = max(2, math.ceil(settings.connect_timeout_seconds))
+        self._breaker = breaker or Breaker(_BREAKER_SECONDS)
+        self._busy = 0  # connections held by calls of this queue object
+        self._busy_lock = threading.Lock()
+        self._connect_error: str | None = None  # the pool's last connection attempt, failed
         self._init_schema()
         self._pool: ConnectionPool[_Connection] = ConnectionPool(
             target.conninfo,
             min_size=1,
             max_size=settings.pool_size,
             kwargs={"connect_timeout": self._connect_timeout},
+            connection_class=_reporting_connection(self._connected),
             configure=self._configure,
             check=ConnectionPool.check_connection,
-            timeout=settings.connect_timeout_seconds,
+            timeout=settings.pool_wait_seconds,
+            reconnect_timeout=_RECONNECT_SECONDS,
             name="pinbridge-queue",
             open=False,
         )
@@ -99,6 +121,20 @@ class PostgresQueue:
             ) from None
 
     # -- connections ------------------------------------------------------------------
+
+    def _connected(self, error: str | None) -> None:
+        """Called by the pool's connection class after each attempt (None: it worked)."""
+        self._connect_error = error
+
+    @contextmanager
+    def _holding(self) -> Iterator[None]:
+        with self._busy_lock:
+            self._busy += 1
+        try:
+            yield
+        finally:
+            with self._busy_lock:
+                self._busy -= 1
 
     def _configure(self, conn: _Connection) -> None:
         if self._target.schema is not None:
@@ -150,22 +186,64 @@ class PostgresQueue:
         return QueueDiskFull(disk_full_message(self._target.display, _cause(exc), _DISK_FULL_FIX))
 
     def _run(self, work: Callable[[_Connection], _T]) -> _T:
+        """Run ``work`` in one transaction; connection trouble -> QueueUnavailable (at once
+        while the breaker is open), a full disk -> QueueDiskFull."""
+        refusal = self._breaker.admit()
+        if refusal is not None:
+            raise QueueUnavailable(f"queue {self._target.display}: {refusal}")
+        try:
+            result = self._transaction(work)
+        except (psycopg.OperationalError, PoolTimeout) as exc:
+            raise self._failure(exc) from None
+        except BaseException:
+            self._breaker.succeeded()  # the database answered; the error is the caller's
+            raise
+        self._breaker.succeeded()
+        return result
+
+    def _transaction(self, work: Callable[[_Connection], _T]) -> _T:
         """Run ``work`` in one transaction, retrying it when PostgreSQL aborted it to break
-        a deadlock or a serialisation conflict; connection trouble -> QueueUnavailable."""
+        a deadlock or a serialisation conflict."""
         for attempt in range(_TRANSACTION_RETRIES):
             try:
-                with self._pool.connection() as conn:
+                with self._pool.connection() as conn, self._holding():
                     return work(conn)
             except TransactionRollback:
                 if attempt == _TRANSACTION_RETRIES - 1:
                     raise
-            except psycopg.OperationalError as exc:
-                if exc.sqlstate in _DISK_FULL:
-                    raise self._disk_full(exc) from None
-                raise QueueUnavailable(f"queue {self._target.display}: {_cause(exc)}") from None
-            except PoolTimeout as exc:
-                raise QueueUnavailable(f"queue {self._target.display}: {_cause(exc)}") from None
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _failure(self, exc: psycopg.OperationalError | PoolTimeout) -> QueueUnavailable:
+        """The error to raise for ``exc``, opening the breaker when the database is down
+        (closing it when the database answered)."""
+        display = self._target.display
+        if isinstance(exc, PoolTimeout):
+            with self._busy_lock:
+                saturated = self._busy >= self._settings.pool_size
+            if saturated:
+                self._breaker.succeeded()
+                return QueueUnavailable(
+                    f"queue {display}: all {self._settings.pool_size} connections "
+                    f"([queue] pool_size) stayed in use for {self._settings.pool_wait_seconds:g} "
+                    "s ([queue] pool_wait_seconds); raise pool_size, or see what holds them"
+                )
+            cause = (
+                f"no connection within {self._settings.pool_wait_seconds:g} s "
+                "([queue] pool_wait_seconds)"
+            )
+            if self._connect_error is not None:
+                cause += f"; last attempt: {self._connect_error}"
+            self._breaker.failed(cause)
+            return QueueUnavailable(f"queue {display}: {cause}")
+        if exc.sqlstate in _DISK_FULL:
+            self._breaker.succeeded()
+            return self._disk_full(exc)
+        cause = _cause(exc)
+        if _connection_lost(exc):
+            self._breaker.failed(cause)
+        else:
+            self._breaker.succeeded()
+        return QueueUnavailable(f"queue {display}: {cause}")
 
     # -- writes -----------------------------------------------------------------------
 
@@ -428,6 +506,32 @@ def _add_counts(
     counters.add(conn.execute, deltas, "%s")
     if failed:
         counters.add_failed(conn.execute, failed, "%s")
+
+
+def _connection_lost(exc: psycopg.OperationalError) -> bool:
+    """Whether ``exc`` says the connection (not the statement) failed: a client-side
+    error (no SQLSTATE), class 08, or the server shutting down or starting up."""
+    state = exc.sqlstate
+    return state is None or state.startswith("08") or state in _SERVER_GONE
+
+
+def _reporting_connection(report: Callable[[str | None], None]) -> type[_Connection]:
+    """A connection class for the pool that reports each connection attempt to ``report``:
+    the cause when it failed, None when it worked (so messages can say why the pool has no
+    connection to give)."""
+
+    class _Reporting(psycopg.Connection[Any]):
+        @classmethod
+        def connect(cls, *args: Any, **kwargs: Any) -> Self:
+            try:
+                conn = super().connect(*args, **kwargs)
+            except psycopg.OperationalError as exc:
+                report(_cause(exc))
+                raise
+            report(None)
+            return conn
+
+    return _Reporting
 
 
 def _cause(exc: BaseException) -> str:
