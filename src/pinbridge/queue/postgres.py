@@ -3,33 +3,32 @@
 Several pinbridge processes (on several machines) share one database. Leases lock their
 rows with ``FOR UPDATE SKIP LOCKED`` while they are taken and carry an expiry, so rows held
 by a node that dies become ready again after ``lease_seconds``; dedup keys are a primary key
-claimed with ``ON CONFLICT``, so two nodes never both accept the same event.
-
-When the database is unreachable, calls fail fast: a call waits at most
-``pool_wait_seconds`` for a connection, and after a connection-level failure a
-:class:`~pinbridge.queue.breaker.Breaker` refuses calls at once until a trial call gets
-through. The pool gives up a failing reconnection chain after ``_RECONNECT_SECONDS`` and
-starts a fresh one on demand, so no long backoff delays the recovery.
+claimed with ``ON CONFLICT``, so two nodes never both accept the same event. Connections,
+and how failures are reported (fast while the database is down), are
+:mod:`pinbridge.queue.postgres_connections`' job.
 """
 
 from __future__ import annotations
 
-import math
-import threading
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from typing import Any, Self, TypeVar
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
 
 import psycopg
 from psycopg import sql
-from psycopg.errors import TransactionRollback
-from psycopg_pool import ConnectionPool, PoolTimeout
 
 from pinbridge.config import QueueSettings
 from pinbridge.queue import counters
 from pinbridge.queue import postgres_sql as q
 from pinbridge.queue.breaker import Breaker
+from pinbridge.queue.postgres_connections import (
+    Connection,
+    PostgresConnections,
+    cause,
+    connect_timeout,
+    disk_full,
+    is_disk_full,
+)
 from pinbridge.queue.records import (
     DeadLetter,
     EnqueueResult,
@@ -38,7 +37,6 @@ from pinbridge.queue.records import (
     NewEvent,
     Outcome,
     PauseState,
-    QueueDiskFull,
     QueueFull,
     QueueUnavailable,
 )
@@ -49,7 +47,6 @@ from pinbridge.queue.rules import (
     check_lease_args,
     check_outcomes,
     dedup_expires_at,
-    disk_full_message,
     extended,
     first_in_call,
     full_message,
@@ -70,16 +67,8 @@ from pinbridge.queue.urls import PostgresTarget
 
 __all__ = ["PostgresQueue"]
 
-_T = TypeVar("_T")
-_Connection = psycopg.Connection[Any]
 _SCHEMA_LOCK = 0x70696E62726467  # "pinbrdg": serialises schema creation across nodes
-_TRANSACTION_RETRIES = 5
 _PURGE_LIMIT = 5000
-_DISK_FULL = frozenset({"53100", "53000"})  # disk_full, insufficient_resources
-_SERVER_GONE = frozenset({"57P01", "57P02", "57P03"})  # shutdowns, cannot_connect_now
-_BREAKER_SECONDS = 1.0
-_RECONNECT_SECONDS = 3.0
-_DISK_FULL_FIX = "on the PostgreSQL server (its data directory, WAL or tablespace disk)"
 
 
 class PostgresQueue:
@@ -91,64 +80,16 @@ class PostgresQueue:
     ) -> None:
         self._target = target
         self._settings = settings
-        # libpq takes whole seconds, at least 2 (opening.py refuses less).
-        self._connect_timeout = max(2, math.ceil(settings.connect_timeout_seconds))
-        self._breaker = breaker or Breaker(_BREAKER_SECONDS)
-        self._busy = 0  # connections held by calls of this queue object
-        self._busy_lock = threading.Lock()
-        self._connect_error: str | None = None  # the pool's last connection attempt, failed
         self._init_schema()
-        self._pool: ConnectionPool[_Connection] = ConnectionPool(
-            target.conninfo,
-            min_size=1,
-            max_size=settings.pool_size,
-            kwargs={"connect_timeout": self._connect_timeout},
-            connection_class=_reporting_connection(self._connected),
-            configure=self._configure,
-            check=ConnectionPool.check_connection,
-            timeout=settings.pool_wait_seconds,
-            reconnect_timeout=_RECONNECT_SECONDS,
-            name="pinbridge-queue",
-            open=False,
-        )
-        try:
-            self._pool.open(wait=True, timeout=settings.connect_timeout_seconds)
-        except PoolTimeout:
-            self._pool.close()
-            raise QueueUnavailable(
-                f"cannot open queue {target.display}: no connection within "
-                f"{settings.connect_timeout_seconds:g} s"
-            ) from None
-
-    # -- connections ------------------------------------------------------------------
-
-    def _connected(self, error: str | None) -> None:
-        """Called by the pool's connection class after each attempt (None: it worked)."""
-        self._connect_error = error
-
-    @contextmanager
-    def _holding(self) -> Iterator[None]:
-        with self._busy_lock:
-            self._busy += 1
-        try:
-            yield
-        finally:
-            with self._busy_lock:
-                self._busy -= 1
-
-    def _configure(self, conn: _Connection) -> None:
-        if self._target.schema is not None:
-            conn.execute(
-                sql.SQL("SET search_path TO {}").format(sql.Identifier(self._target.schema))
-            )
-            conn.commit()
+        self._connections = PostgresConnections(target, settings, breaker=breaker)
+        self._run = self._connections.run
 
     def _init_schema(self) -> None:
         """Create the tables once; the advisory lock makes concurrent first starts safe."""
         schema = self._target.schema
         try:
             with psycopg.connect(
-                self._target.conninfo, connect_timeout=self._connect_timeout
+                self._target.conninfo, connect_timeout=connect_timeout(self._settings)
             ) as conn:
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
                 if schema is not None:
@@ -175,75 +116,12 @@ class PostgresQueue:
                     for statement in index_statements():
                         conn.execute(statement)
         except psycopg.Error as exc:
-            if exc.sqlstate in _DISK_FULL:
-                raise self._disk_full(exc) from None
+            if is_disk_full(exc):
+                raise disk_full(self._target.display, exc) from None
             raise QueueUnavailable(
-                f"cannot open queue {self._target.display}: {_cause(exc)}"
+                f"cannot open queue {self._target.display}: {cause(exc)}"
             ) from None
         check_version(version, self._target.display)
-
-    def _disk_full(self, exc: psycopg.Error) -> QueueDiskFull:
-        return QueueDiskFull(disk_full_message(self._target.display, _cause(exc), _DISK_FULL_FIX))
-
-    def _run(self, work: Callable[[_Connection], _T]) -> _T:
-        """Run ``work`` in one transaction; connection trouble -> QueueUnavailable (at once
-        while the breaker is open), a full disk -> QueueDiskFull."""
-        refusal = self._breaker.admit()
-        if refusal is not None:
-            raise QueueUnavailable(f"queue {self._target.display}: {refusal}")
-        try:
-            result = self._transaction(work)
-        except (psycopg.OperationalError, PoolTimeout) as exc:
-            raise self._failure(exc) from None
-        except BaseException:
-            self._breaker.succeeded()  # the database answered; the error is the caller's
-            raise
-        self._breaker.succeeded()
-        return result
-
-    def _transaction(self, work: Callable[[_Connection], _T]) -> _T:
-        """Run ``work`` in one transaction, retrying it when PostgreSQL aborted it to break
-        a deadlock or a serialisation conflict."""
-        for attempt in range(_TRANSACTION_RETRIES):
-            try:
-                with self._pool.connection() as conn, self._holding():
-                    return work(conn)
-            except TransactionRollback:
-                if attempt == _TRANSACTION_RETRIES - 1:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _failure(self, exc: psycopg.OperationalError | PoolTimeout) -> QueueUnavailable:
-        """The error to raise for ``exc``, opening the breaker when the database is down
-        (closing it when the database answered)."""
-        display = self._target.display
-        if isinstance(exc, PoolTimeout):
-            with self._busy_lock:
-                saturated = self._busy >= self._settings.pool_size
-            if saturated:
-                self._breaker.succeeded()
-                return QueueUnavailable(
-                    f"queue {display}: all {self._settings.pool_size} connections "
-                    f"([queue] pool_size) stayed in use for {self._settings.pool_wait_seconds:g} "
-                    "s ([queue] pool_wait_seconds); raise pool_size, or see what holds them"
-                )
-            cause = (
-                f"no connection within {self._settings.pool_wait_seconds:g} s "
-                "([queue] pool_wait_seconds)"
-            )
-            if self._connect_error is not None:
-                cause += f"; last attempt: {self._connect_error}"
-            self._breaker.failed(cause)
-            return QueueUnavailable(f"queue {display}: {cause}")
-        if exc.sqlstate in _DISK_FULL:
-            self._breaker.succeeded()
-            return self._disk_full(exc)
-        cause = _cause(exc)
-        if _connection_lost(exc):
-            self._breaker.failed(cause)
-        else:
-            self._breaker.succeeded()
-        return QueueUnavailable(f"queue {display}: {cause}")
 
     # -- writes -----------------------------------------------------------------------
 
@@ -265,7 +143,7 @@ class PostgresQueue:
         }
         max_depth = self._settings.max_depth
 
-        def work(conn: _Connection) -> set[int]:
+        def work(conn: Connection) -> set[int]:
             rows = conn.execute(q.ENQUEUE, {**params, "slot": counters.random_slot()})
             stored: set[int] = set()
             depth = 0
@@ -312,7 +190,7 @@ class PostgresQueue:
             "only": wanted,
         }
 
-        def work(conn: _Connection) -> Lease | None:
+        def work(conn: Connection) -> Lease | None:
             rows = conn.execute(q.HEADS if wanted is None else q.HEAD_OF, params).fetchall()
             if not rows:
                 return None
@@ -351,7 +229,7 @@ class PostgresQueue:
             "token": lease.token,
         }
 
-        def work(conn: _Connection) -> set[int]:
+        def work(conn: Connection) -> set[int]:
             return {int(row[0]) for row in conn.execute(q.EXTEND, params)}
 
         return extended(lease, self._run(work), now + lease_seconds)
@@ -370,7 +248,7 @@ class PostgresQueue:
             "now": now,
         }
 
-        def work(conn: _Connection) -> None:
+        def work(conn: Connection) -> None:
             before = dict(conn.execute(q.LEASED_STATUSES, params).fetchall())
             changed = conn.execute(q.COMPLETE, params).fetchall()
             moves = counters.moved((str(before[i]), str(new)) for i, new in changed)
@@ -389,7 +267,7 @@ class PostgresQueue:
             "expires_at": dedup_expires_at(now, self._settings.dedup_window_hours),
         }
 
-        def work(conn: _Connection) -> int:
+        def work(conn: Connection) -> int:
             per_destination = {str(d): int(n) for d, n in conn.execute(q.REPLAY, params)}
             count = sum(per_destination.values())
             _add_counts(
@@ -407,7 +285,7 @@ class PostgresQueue:
             "limit": _PURGE_LIMIT,
         }
 
-        def chunk(conn: _Connection) -> int:
+        def chunk(conn: Connection) -> int:
             gone: Counter[str] = Counter()
             failed: Counter[str] = Counter()
             for status, destination, n in conn.execute(q.PURGE_CHUNK, params):
@@ -485,10 +363,10 @@ class PostgresQueue:
         self._run(lambda conn: conn.execute("SELECT 1 FROM pinbridge_meta LIMIT 1").fetchall())
 
     def close(self) -> None:
-        self._pool.close()
+        self._connections.close()
 
 
-def _depth(conn: _Connection) -> int:
+def _depth(conn: Connection) -> int:
     return _one_int(conn.execute(q.DEPTH))
 
 
@@ -498,7 +376,7 @@ def _one_int(cursor: psycopg.Cursor[Any]) -> int:
 
 
 def _add_counts(
-    conn: _Connection, deltas: Mapping[str, int], failed: Mapping[str, int] | None = None
+    conn: Connection, deltas: Mapping[str, int], failed: Mapping[str, int] | None = None
 ) -> None:
     """Add the transaction's net change per status (and of dead letters per destination,
     ``failed``), last, after its rows are locked (so counter locks never come between row
@@ -506,35 +384,3 @@ def _add_counts(
     counters.add(conn.execute, deltas, "%s")
     if failed:
         counters.add_failed(conn.execute, failed, "%s")
-
-
-def _connection_lost(exc: psycopg.OperationalError) -> bool:
-    """Whether ``exc`` says the connection (not the statement) failed: a client-side
-    error (no SQLSTATE), class 08, or the server shutting down or starting up."""
-    state = exc.sqlstate
-    return state is None or state.startswith("08") or state in _SERVER_GONE
-
-
-def _reporting_connection(report: Callable[[str | None], None]) -> type[_Connection]:
-    """A connection class for the pool that reports each connection attempt to ``report``:
-    the cause when it failed, None when it worked (so messages can say why the pool has no
-    connection to give)."""
-
-    class _Reporting(psycopg.Connection[Any]):
-        @classmethod
-        def connect(cls, *args: Any, **kwargs: Any) -> Self:
-            try:
-                conn = super().connect(*args, **kwargs)
-            except psycopg.OperationalError as exc:
-                report(_cause(exc))
-                raise
-            report(None)
-            return conn
-
-    return _Reporting
-
-
-def _cause(exc: BaseException) -> str:
-    """The first line of a driver error (libpq never puts the password in it)."""
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
