@@ -25,7 +25,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from pinbridge.config import Settings
 from pinbridge.metrics import Metrics
 from pinbridge.queue import Queue, QueueDiskFull, QueueUnavailable
-from pinbridge.server import console, dashboard, deliverylog, ingest, ops, reloading
+from pinbridge.server import (
+    console,
+    dashboard,
+    deliverylog,
+    ingest,
+    insights,
+    ops,
+    reloading,
+)
 from pinbridge.server.context import (
     DeliveryRunner,
     ReloadState,
@@ -80,6 +88,7 @@ def create_app(
             *deliverylog.routes,
             *reloading.routes,
             *console.routes,
+            *insights.routes,
             *ops.routes,
             *dashboard.routes,
         ],
