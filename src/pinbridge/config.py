@@ -107,7 +107,8 @@ class QueueSettings:
     lease_seconds: float = 60.0
     retention_days: float = 14.0
     pool_size: int = 8
-    connect_timeout_seconds: float = 10.0
+    pool_wait_seconds: float = 1.0
+    connect_timeout_seconds: float = 2.0
     busy_timeout_seconds: float = 30.0
 
 

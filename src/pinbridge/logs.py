@@ -24,7 +24,14 @@ from typing import IO, Any
 
 import orjson
 
-__all__ = ["JsonFormatter", "RedactingFilter", "configure_logging", "redact", "utc_text"]
+__all__ = [
+    "JsonFormatter",
+    "RedactingFilter",
+    "configure_logging",
+    "mask_numbers",
+    "redact",
+    "utc_text",
+]
 
 REDACTED = "[redacted]"
 _EMAIL = r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+"
@@ -42,6 +49,7 @@ _TOKEN_PARAM = re.compile(r"(?i)\b((?:access_)?token|api_key|key)=[^&\s\"']+")
 _DIGIT_RUN = r"(?<![\w+])\+?\(?\d[\d ().\-/]*\d(?!\w)"
 # One left-to-right pass, so that a URL's user and host are never read as an email
 # address or a phone number, while emails and numbers elsewhere are.
+_DIGITS = re.compile(_DIGIT_RUN)
 _PERSONAL = re.compile(f"(?P<url>{_URL_AUTHORITY})|(?P<email>{_EMAIL})|(?P<digits>{_DIGIT_RUN})")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
@@ -92,11 +100,21 @@ def _url_host(host: str, keep: frozenset[str]) -> str:
     return _mask_phone_like(host, keep)
 
 
-def _mask_phone_like(run: str, keep: frozenset[str]) -> str:
+def mask_numbers(text: str, mask: str = "[number]", keep: frozenset[str] = frozenset()) -> str:
+    """``text`` with every number that could be a phone number, a timestamp or an id replaced
+    by ``mask``: seven digits or more, separators allowed (``+33 6 12 34 56 78``).
+
+    Numbers glued to letters stay (``ISO-8601``, ``E.164``, hashes), as do dates
+    (``2026-11-28``), short numbers (``code 4196``, ``1970``) and the numbers in ``keep``.
+    """
+    return _DIGITS.sub(lambda match: _mask_phone_like(match.group(0), keep, mask), text)
+
+
+def _mask_phone_like(run: str, keep: frozenset[str], mask: str = "[number]") -> str:
     digits = sum(c.isdigit() for c in run)
     if digits < 7 or _DATE.match(run) or run in keep:
         return run
-    return "[number]"
+    return mask
 
 
 class RedactingFilter(logging.Filter):

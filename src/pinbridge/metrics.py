@@ -43,6 +43,14 @@ class Metrics:
             buckets=_LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.identifiers = Counter(
+            "pinbridge_identifiers",
+            "Queued events carrying each identifier (em, ph, external_id, click_id, "
+            "hashed_maids, ip_and_user_agent, fn_ln; order_id and value_and_currency for "
+            "checkouts), by destination and Pinterest event name: the match-quality counts.",
+            ["destination", "event_name", "identifier"],
+            registry=self.registry,
+        )
         self.pinterest_responses = Counter(
             "pinbridge_pinterest_responses",
             "HTTP answers from Pinterest by status code (or timeout / connection_error) "

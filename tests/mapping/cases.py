@@ -10,10 +10,14 @@ object read by the real configuration loader. ``expect`` may hold:
 - ``event``: the exact mapped event
 - ``fields``: ``{dotted.path: value}`` checked one by one; ``null`` means "absent"
 - ``errors`` / ``warnings``: substrings that must each appear in some error / warning
-- ``error_count``: the exact number of errors; ``no_warnings``: true
+- ``error_count`` / ``warning_count``: the exact number of errors / warnings;
+  ``no_warnings``: true
 
 Anywhere in expected values, ``{"sha256": "clear text"}`` stands for the hex SHA-256 of the
-UTF-8 text, so fixtures show the normalised value rather than an opaque digest.
+UTF-8 text, so fixtures show the normalised value rather than an opaque digest. Anywhere in
+inputs and expected values, ``{"repeat": "ab", "times": 3}`` stands for ``"ababab"`` (with
+optional ``"first"`` and ``"then"`` texts before and after), so fixtures can hold texts
+thousands of characters long.
 """
 
 from __future__ import annotations
@@ -70,7 +74,7 @@ def load_cases() -> list[Case]:
         document = json.loads(path.read_text(encoding="utf-8"))
         bases = document.get("bases", {})
         for raw in document["cases"]:
-            event = raw["input"]
+            event = _repeated(raw["input"])
             if "base" in raw:
                 event = _merge(copy.deepcopy(bases[raw["base"]]), event)
             cases.append(
@@ -80,10 +84,21 @@ def load_cases() -> list[Case]:
                     config=raw.get("config", {}),
                     input=event,
                     received_at=raw.get("received_at", DEFAULT_RECEIVED_AT),
-                    expect=raw["expect"],
+                    expect=_repeated(raw["expect"]),
                 )
             )
     return cases
+
+
+def _repeated(value: Any) -> Any:
+    """Replace every ``{"first"?, "repeat", "times", "then"?}`` by the text it stands for."""
+    if isinstance(value, dict):
+        if {"repeat", "times"} <= set(value) <= {"first", "repeat", "times", "then"}:
+            return value.get("first", "") + value["repeat"] * value["times"] + value.get("then", "")
+        return {k: _repeated(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_repeated(v) for v in value]
+    return value
 
 
 def _merge(base: Any, extra: Any) -> Any:
@@ -151,5 +166,7 @@ def check_case(case: Case, result: MappingResult) -> None:
             )
     if "error_count" in expect:
         assert len(shown["errors"]) == expect["error_count"], where
+    if "warning_count" in expect:
+        assert len(shown["warnings"]) == expect["warning_count"], where
     if expect.get("no_warnings"):
         assert shown.get("warnings", []) == [], where

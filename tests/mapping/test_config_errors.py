@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -183,6 +184,26 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], list[str]]] = [
         ["[pinterest] click_id_cookie_name"],
     ),
     ("blank partner_name", {"pinterest": {"partner_name": " "}}, ["[pinterest] partner_name"]),
+    (
+        "partner_name over 4,096 characters",
+        {"pinterest": {"partner_name": "p" * 4097}},
+        ["[pinterest] partner_name", "at most 4096 characters"],
+    ),
+    (
+        "an event_id const with a control character",
+        {"mapping": {"event_id": {"const": "id\n1"}}},
+        ["[mapping] 'event_id'", "control character U+000A"],
+    ),
+    (
+        "an event_id const over 256 characters",
+        {"mapping": {"event_id": {"const": "i" * 257}}},
+        ["[mapping] 'event_id'", "257 characters long"],
+    ),
+    (
+        "an event_source_url const that is not a web URL",
+        {"mapping": {"event_source_url": {"const": "javascript:void(0)"}}},
+        ["[mapping] 'event_source_url'", "not an http:// or https:// URL"],
+    ),
     ("blank consent category", {"consent": {"categories": ["4", " "]}}, ["[consent] categories"]),
 ]
 
@@ -257,3 +278,116 @@ GOOD_CONFIGS: list[dict[str, Any]] = [
 @pytest.mark.parametrize("config", GOOD_CONFIGS)
 def test_valid_configs_load(config: dict[str, Any]) -> None:
     assert settings_from_mapping(config, {}).mapper is not None
+
+
+PREFIX = "destinations.fr."
+PREFIXED: list[tuple[str, MappingOptions, str]] = [
+    (
+        "unknown target",
+        MappingOptions(fields={"user_data.foo": "user.foo"}),
+        'destinations.fr.mapping."user_data.foo" is not a Pinterest field',
+    ),
+    (
+        "malformed path",
+        MappingOptions(fields={"custom_data.value": "a..b"}),
+        'destinations.fr.mapping."custom_data.value": malformed path',
+    ),
+    (
+        "event_name in mapping",
+        MappingOptions(fields={"event_name": "name"}),
+        'destinations.fr.mapping."event_name": event names are changed in '
+        "destinations.fr.events, not in destinations.fr.mapping",
+    ),
+    (
+        "mapping not a table",
+        MappingOptions(fields=[("a", "b")]),  # type: ignore[arg-type]
+        "destinations.fr.mapping must be a table",
+    ),
+    (
+        "unknown event target",
+        MappingOptions(events={"order_done": "purchase"}),
+        'destinations.fr.events."order_done" must be false (never send) or one of',
+    ),
+    (
+        "event key with a quote",
+        MappingOptions(events={'say "hi"': "nope"}),
+        'destinations.fr.events."say \\"hi\\"" must be false',
+    ),
+    (
+        "clashing event keys",
+        MappingOptions(events={"Order": "checkout", "order": "lead"}),
+        'destinations.fr.events."order" clashes with another destinations.fr.events key',
+    ),
+    (
+        "events not a table",
+        MappingOptions(events=["x"]),  # type: ignore[arg-type]
+        "destinations.fr.events must be a table",
+    ),
+    (
+        "consent categories",
+        MappingOptions(consent_categories=(4,)),  # type: ignore[arg-type]
+        "destinations.fr.consent.categories must be a list of category ids",
+    ),
+    (
+        "unmapped_events",
+        MappingOptions(unmapped_events="drop"),
+        'destinations.fr.options.unmapped_events must be "filter"',
+    ),
+    (
+        "partner_name",
+        MappingOptions(partner_name=" "),
+        "destinations.fr.partner_name must be non-empty text",
+    ),
+    (
+        "click_id_cookie_name",
+        MappingOptions(click_id_cookie_name="my cookie"),
+        "destinations.fr.click_id_cookie_name must be a cookie name",
+    ),
+]
+SECTIONS = ("[mapping]", "[events]", "[consent]", "[options]", "[pinterest]")
+
+
+@pytest.mark.parametrize(
+    ("options", "start"), [c[1:] for c in PREFIXED], ids=[c[0] for c in PREFIXED]
+)
+def test_a_config_prefix_names_the_full_toml_key(options: MappingOptions, start: str) -> None:
+    """A destination's table is named by its full TOML key, never by a [section]."""
+    with pytest.raises(ConfigError) as caught:
+        Mapper(dataclasses.replace(options, config_prefix=PREFIX))
+    message = str(caught.value)
+    assert message.startswith(start), message
+    assert not any(section in message for section in SECTIONS), message
+
+
+def test_a_config_prefix_without_its_final_dot_reads_the_same() -> None:
+    with pytest.raises(ConfigError) as caught:
+        Mapper(MappingOptions(config_prefix="destinations.fr", partner_name=" "))
+    assert str(caught.value).startswith("destinations.fr.partner_name must be")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            MappingOptions(events={"order_done": False, "x": 1}),
+            "[events] 'x' must be false (never send) or one of Pinterest's event names: ",
+        ),
+        (
+            MappingOptions(fields={"event_name": "name"}),
+            "[mapping] 'event_name': event names are changed in [events], not in [mapping]",
+        ),
+        (
+            MappingOptions(consent_categories=(4,)),  # type: ignore[arg-type]
+            '[consent] categories must be a list of category ids, such as ["4", "7"]',
+        ),
+        (
+            MappingOptions(unmapped_events="drop"),
+            '[options] unmapped_events must be "filter" (drop unknown event names) or '
+            '"custom" (send them as custom)',
+        ),
+    ],
+)
+def test_without_a_prefix_messages_name_the_sections(options: MappingOptions, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Mapper(options)
+    assert str(caught.value).startswith(message)

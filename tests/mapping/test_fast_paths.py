@@ -1,10 +1,11 @@
 """The mapping's fast paths give exactly what the general code they shortcut gives.
 
-Each shortcut (ASCII digests, the generated code's strip-once test for text, YYYY-MM-DD birthdates,
-the query of a URL, percent-decoding,
-the memo of low-cardinality hashed fields) is compared with the general function on generated
-input, including the edge cases that make the shortcut step aside (non-ASCII text, blanks,
-64 hex characters, bad escapes).
+Each shortcut (ASCII digests and the email shape test in front of them, the generated code's
+strip-once test for text, event ids and URLs with the v2 checks in front of it, YYYY-MM-DD
+birthdates, the host and the query of a URL, percent-decoding, the memo of low-cardinality
+hashed fields) is compared with the general function on generated input, including the edge
+cases that make the shortcut step aside (non-ASCII text, blanks, 64 hex characters, bad
+escapes, control characters, over-long text).
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from urllib.parse import unquote, urlsplit
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from pinbridge.mapping import Mapped, Mapper
-from pinbridge.mapping.coerce import text
-from pinbridge.mapping.context import EventContext, Reject
-from pinbridge.mapping.derive import percent_decoded, url_query
+from pinbridge.mapping import Invalid, Mapped, Mapper
+from pinbridge.mapping.coerce import event_id, text, web_url
+from pinbridge.mapping.context import EventContext, Fatal, Reject
 from pinbridge.mapping.hashing import ASCII_DIGESTS, HASHED_RULES, _any_birthdate, _birthdate
 from pinbridge.mapping.memo import memoised
 from pinbridge.mapping.paths import is_empty
+from pinbridge.mapping.urls import is_web_url, percent_decoded, url_query
 
 _ASCII = st.text(st.characters(min_codepoint=0, max_codepoint=127), min_size=1, max_size=70)
 _HEX = st.text(alphabet="0123456789abcdefABCDEF", min_size=64, max_size=64)
@@ -31,17 +32,38 @@ def _ctx(country: str | None = None) -> EventContext:
     return EventContext({"user": user}, [], lambda nodes: country)
 
 
-@given(st.one_of(_ASCII, _HEX, _HEX.map(lambda h: f"  {h} ")))
+_EMAILISH = st.text(alphabet="aZ.@ \t\x1f-+", min_size=1, max_size=10)
+
+
+@given(st.one_of(_ASCII, _HEX, _HEX.map(lambda h: f"  {h} "), _EMAILISH))
+@example(" Jane.Doe@Example.ORG ")
+@example("a@b.c.")
+@example("a@.b")
+@example("a b@c.de")
+@example("@b.com")
 def test_ascii_digests_equal_the_hashed_rules(value: str) -> None:
+    """Where the ASCII test lets the fast path through, it gives the rule's result; where it
+    does not, the rule rejects the value (so the test turns away nothing the rule accepts)."""
     if value.isspace():
         return  # blank values never reach a rule
-    for rule, digest in ASCII_DIGESTS.items():
-        assert rule(value, _ctx()) == [digest(value.strip())]
+    for rule, (digest, test) in ASCII_DIGESTS.items():
+        if test is None or test(value):
+            assert rule(value, _ctx()) == [digest(value.strip())]
+        else:
+            assert isinstance(rule(value, _ctx()), Reject)
 
 
 _SOURCE_VALUES = st.one_of(
     st.text(alphabet=" \t\n\x0b\x1c\u00a0\u2003aZ9.@é", max_size=8),
     _HEX.map(lambda h: f" {h.upper()}\t"),
+    st.builds(
+        "{}{}{}".format,
+        st.sampled_from(["https://", "HTTP://", " http://", "ftp://", "", "a"]),
+        st.text(alphabet="a.:@/?# \t\x0b[]é", max_size=8),
+        st.sampled_from(["", " ", "\t", "a"]),
+    ),
+    st.builds("{}{}{}".format, st.just("https://a.example/"), st.just("x" * 4070), _ASCII),
+    st.text(alphabet="a ", min_size=4090, max_size=4100),
     st.integers(),
     st.floats(),
     st.booleans(),
@@ -51,25 +73,69 @@ _SOURCE_VALUES = st.one_of(
 
 
 @given(_SOURCE_VALUES)
+@example("a" * 4096)
+@example(" " + "a" * 4096)
+@example("a" * 4097)
 def test_the_generated_text_and_digest_fast_paths_equal_the_rules(value: object) -> None:
-    """Blank (ASCII or not), padded, non-ASCII and non-text values: the generated code, which
-    strips ASCII text once and skips the rule, maps each as the rule alone would."""
+    """Blank (ASCII or not), padded, non-ASCII, over-long and non-text values: the generated
+    code, which strips ASCII text once and skips the rule when the text passes its cheap
+    checks, maps each as the rule alone would."""
     raw = {
         "event_name": "search",
         "context": {"event_id": "e1", "device": {"ip": "192.0.2.1", "user_agent": "UA"}},
         "search_term": value,
+        "url": value,
         "user": {"email": value},
     }
     result = Mapper().map(raw, 1)
     assert isinstance(result, Mapped)
     expected = {}
-    for field, rule in (("search_string", text), ("em", HASHED_RULES["em"])):
+    for field, rule in (
+        ("search_string", text),
+        ("em", HASHED_RULES["em"]),
+        ("event_source_url", web_url),
+    ):
         out = None if is_empty(value) else rule(value, _ctx())
         if out is not None and not isinstance(out, Reject):
             expected[field] = out
     custom, user = result.event.get("custom_data", {}), result.event["user_data"]
     assert custom.get("search_string") == expected.get("search_string")
     assert user.get("em") == expected.get("em")
+    assert result.event.get("event_source_url") == expected.get("event_source_url")
+
+
+@given(
+    st.one_of(
+        st.text(alphabet=" \t\n\x00\x1f\x7f\x80\x9faZ9é", max_size=8),
+        st.text(alphabet="ab ", min_size=250, max_size=262),
+        st.integers(),
+        st.floats(),
+        st.booleans(),
+    )
+)
+@example("a" * 256)
+@example("a" * 257)
+@example(" e-1 ")
+@example("e-1\t")
+def test_the_generated_event_id_fast_path_equals_the_rule(value: object) -> None:
+    """ASCII ids of at most 256 printable characters skip the rule; the others (too long,
+    control characters, non-ASCII) go through it: same id, or the same errors."""
+    raw = {
+        "event_name": "search",
+        "context": {"event_id": value, "device": {"ip": "192.0.2.1", "user_agent": "UA"}},
+    }
+    result = Mapper().map(raw, 1)
+    out = None if is_empty(value) else event_id(value, _ctx())
+    if isinstance(out, str):
+        assert isinstance(result, Mapped)
+        assert result.event["event_id"] == out
+        return
+    assert isinstance(result, Invalid)
+    if isinstance(out, Fatal):
+        prefix = "event_id (from context.event_id): "
+        assert list(result.errors) == [prefix + reason for reason in out.reasons]
+    else:
+        assert len(result.errors) == 1 and result.errors[0].startswith("event_id")
 
 
 _DIGITS = "0123456789"
@@ -92,6 +158,31 @@ def test_the_birthdate_fast_path_equals_the_general_path(text: str) -> None:
     """Valid and impossible dates (month 13, 29 February, year 0000), other separators and
     non-ASCII digits, which the fast path leaves to the general one."""
     assert _birthdate(text, _ctx()) == _any_birthdate(text)  # Rejects: the same object
+
+
+def _urlsplit_is_web_url(url: str) -> bool:
+    if not url[:8].lower().startswith(("http://", "https://")):
+        return False
+    try:
+        return bool(urlsplit(url).hostname)
+    except ValueError:
+        return False
+
+
+@given(
+    st.builds(
+        "{}{}".format,
+        st.sampled_from(["http://", "https://", "HtTpS://", "http:/", "https:", "ftp://", ""]),
+        st.text(alphabet="ab.:@/?#%[] \t\r\n\x0bé", max_size=14),
+    )
+)
+@example("https://user@:443/")
+@example("http://a@b@/x")
+@example("http://?q=1")
+@example("https://[::1]:8080/")
+@example("https://a.example#frag")
+def test_the_web_url_host_test_equals_urlsplits(url: str) -> None:
+    assert is_web_url(url) == _urlsplit_is_web_url(url)
 
 
 @given(st.text(alphabet="%%%0123456789aAfFgG+ é=\u00ff\ud7ff", max_size=16))

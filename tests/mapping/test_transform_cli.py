@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import time
@@ -15,6 +16,11 @@ import pytest
 from tests.mapping.samples import EXPECTED, require_examples, sample_lines
 
 SCRIPT = Path(sys.executable).with_name("pinbridge")
+# A bare environment, but the same code: PYTHONPATH puts a worktree's src/ before the install.
+_ENV = {"PATH": "/usr/bin:/bin"} | {
+    key: os.environ[key] for key in ("PYTHONPATH",) if key in os.environ
+}
+RECEIVED_AT = "2026-11-28T10:00:00Z"
 EVENT = {
     "event_name": "purchase",
     "value": "12,50",
@@ -24,17 +30,20 @@ EVENT = {
 
 
 def _run(
-    *args: str, stdin: str | None = None, module: bool = False
+    *args: str, stdin: str | None = None, module: bool = False, clock: bool = False
 ) -> subprocess.CompletedProcess[str]:
+    """Run transform with the receive time of the samples (2026-11-28), so that their age
+    is the same on any day; ``clock`` leaves the receive time to the clock."""
     command = [sys.executable, "-m", "pinbridge.cli"] if module else [str(SCRIPT)]
+    received = () if clock else ("--received-at", RECEIVED_AT)
     return subprocess.run(
-        [*command, "transform", *args],
+        [*command, "transform", *received, *args],
         input=stdin,
         check=False,
         capture_output=True,
         text=True,
         timeout=120,
-        env={"PATH": "/usr/bin:/bin"},
+        env=_ENV,
     )
 
 
@@ -96,7 +105,10 @@ def test_non_json_and_non_object_lines_are_invalid_results_not_failures(tmp_path
     results = _lines(done.stdout)
     assert [r["status"] for r in results] == ["mapped", "invalid", "invalid", "invalid", "mapped"]
     assert results[1]["errors"][0].startswith("line 2: not valid JSON")
-    assert results[2]["errors"] == ["event: expected a JSON object, got a list"]
+    assert results[2]["errors"] == [
+        "line 3: expected a JSON object (one Commanders Act event), found an array; "
+        "write one event object per line"
+    ]
     assert results[3]["errors"][0].startswith("line 4: not valid JSON")
     assert "not json" not in done.stdout
 
@@ -133,7 +145,7 @@ def test_config_file_changes_the_mapping(tmp_path: Path) -> None:
 
 def test_event_without_time_gets_the_time_of_the_run() -> None:
     before = int(time.time())
-    done = _run(stdin=json.dumps(dict(EVENT, context={"event_id": "e"})))
+    done = _run(stdin=json.dumps(dict(EVENT, context={"event_id": "e"})), clock=True)
     after = int(time.time())
     assert before <= _lines(done.stdout)[0]["event"]["event_time"] <= after
 

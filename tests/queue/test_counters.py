@@ -34,6 +34,7 @@ from tests.queue.support import (
 
 BIG = 10**9
 PENDING = ("queued", "retrying", "paused")
+FINAL = ("delivered", "failed", "expired")
 DESTINATIONS = ("eu", "us")
 
 
@@ -59,17 +60,19 @@ def complete_randomly(queue: Queue, held: Lease, rng: random.Random, now: float)
 
 
 def assert_consistent(queue: Queue, url: str, where: str) -> dict[str, int]:
-    counted = status_counts(url)
-    assert queue.counts() == counted, where
-    assert queue.depth() == sum(counted[s] for s in PENDING), where
-    [rows] = run_sql(
+    by_status, by_destination = run_sql(
         url,
         [
+            "SELECT status, COUNT(*) FROM pinbridge_events GROUP BY status",
             "SELECT destination, COUNT(*) FROM pinbridge_events WHERE status = 'failed' "
-            "GROUP BY destination"
+            "GROUP BY destination",
         ],
     )
-    failed = {str(name): int(n) for name, n in rows}
+    found = {str(status): int(n) for status, n in by_status}
+    counted = {status: found.get(status, 0) for status in (*PENDING, *FINAL)}
+    assert queue.counts() == counted, where
+    assert queue.depth() == sum(counted[s] for s in PENDING), where
+    failed = {str(name): int(n) for name, n in by_destination}
     for name in {*DESTINATIONS, *failed}:
         assert queue.dead_letter_count(name) == failed.get(name, 0), f"{where}: {name}"
     assert queue.dead_letter_count() == counted["failed"], where

@@ -54,7 +54,7 @@ def batch(prefix: str, count: int = 200) -> list[NewEvent]:
 def limit_pages(queue: Queue, pages: int | None) -> None:
     """Limit every idle connection of the SQLite ``queue`` to ``pages`` pages (None: the
     file's current size). Tests run one call at a time, so these are all it uses."""
-    for conn in cast(SqliteQueue, queue)._idle:
+    for conn in cast(SqliteQueue, queue)._connections._idle:
         limit = pages or conn.execute("PRAGMA page_count").fetchone()[0]
         conn.execute(f"PRAGMA max_page_count = {limit}")
 

@@ -109,7 +109,12 @@ def test_malformed_urls_are_config_errors(url: str, message: str) -> None:
 
 @pytest.mark.parametrize(
     ("key", "value"),
-    [("pool_size", 0), ("connect_timeout_seconds", 0.0), ("busy_timeout_seconds", -1.0)],
+    [
+        ("pool_size", 0),
+        ("pool_wait_seconds", 0.0),
+        ("connect_timeout_seconds", 1.5),
+        ("busy_timeout_seconds", -1.0),
+    ],
 )
 def test_out_of_range_settings_name_the_key(tmp_path: Path, key: str, value: float) -> None:
     out_of_range: dict[str, Any] = {key: value}
@@ -122,10 +127,11 @@ def test_new_keys_load_from_the_config_file(tmp_path: Path) -> None:
     config = tmp_path / "pinbridge.toml"
     config.write_text(
         "[queue]\npool_size = 3\nconnect_timeout_seconds = 4\nbusy_timeout_seconds = 5\n"
+        "pool_wait_seconds = 0.5\n"
     )
     settings = load_settings(config, env={}).queue
     assert (settings.pool_size, settings.connect_timeout_seconds) == (3, 4.0)
-    assert settings.busy_timeout_seconds == 5.0
+    assert (settings.busy_timeout_seconds, settings.pool_wait_seconds) == (5.0, 0.5)
 
 
 @pytest.mark.parametrize(

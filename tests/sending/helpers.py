@@ -1,7 +1,8 @@
 """Input files, configs and ``pinbridge send`` runs for the send tests.
 
-Events are generated with the current time, since the simulator (like Pinterest) refuses
-events older than 7 days; ``old_event`` builds one it refuses for that reason.
+Events are generated with the current time, since pinbridge (like Pinterest) refuses events
+more than 7 days older than their receive time; ``old_event`` builds one refused for that
+reason (invalid: the mapper says so before anything is sent).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def event(event_id: str, **extra: Any) -> dict[str, Any]:
 
 
 def old_event(event_id: str) -> dict[str, Any]:
-    """A purchase from 10 days ago: mapped, then refused by Pinterest (too old)."""
+    """A purchase from 10 days ago: invalid, as its event_time is outside Pinterest's window."""
     return event(event_id, context={"event_id": event_id, "event_timestamp": time.time() - 864e3})
 
 

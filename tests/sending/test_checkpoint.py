@@ -86,3 +86,26 @@ def test_an_unwritable_checkpoint_place_says_how_to_fix_it(tmp_path: Path) -> No
     checkpoint = Checkpoint(InputFingerprint(0, 0, ""))
     with pytest.raises(InputError, match=r"cannot write checkpoint .* with --checkpoint"):
         save_checkpoint(tmp_path / "missing-dir" / "cp", checkpoint)
+
+
+def test_a_checkpoint_that_counts_otherwise_is_ignored_with_the_reason(tmp_path: Path) -> None:
+    source = tmp_path / "events.json"
+    source.write_text('[{"event_name": "purchase"}]\n')
+    fingerprint = InputFingerprint.of(source)
+    path = tmp_path / "cp"
+    save_checkpoint(path, Checkpoint(fingerprint, LineSet([(1, 1)]), complete=True))
+    document = orjson.loads(path.read_bytes())
+    del document["unit"]  # as pinbridge wrote it before it counted events
+    path.write_bytes(orjson.dumps(document))
+
+    assert load_checkpoint(path, fingerprint)[0] is not None  # no unit: lines
+    loaded, why_not = load_checkpoint(path, fingerprint, "events")
+
+    assert loaded is None
+    assert why_not == (
+        f"checkpoint {path} counts lines of the input, which is now read as events (written "
+        "by an older pinbridge?); ignoring it and starting from the first event"
+    )
+    save_checkpoint(path, Checkpoint(fingerprint, LineSet([(1, 1)]), unit="events"))
+    loaded, why_not = load_checkpoint(path, fingerprint, "events")
+    assert (loaded is not None, why_not) == (True, "")

@@ -52,6 +52,7 @@ def test_csv_rows_round_trip_to_nested_events(event: dict[str, Any], delimiter: 
     writer = csv.writer(buffer, delimiter=delimiter)
     writer.writerow(cells.keys())
     writer.writerow(cells.values())
-    records = list(read_csv(io.BytesIO(buffer.getvalue().encode()), "events.csv"))
+    _, rows = read_csv(io.BytesIO(buffer.getvalue().encode()), "events.csv")
+    records = list(rows)
     assert [record.error for record in records] == [None]
     assert records[0].event == event

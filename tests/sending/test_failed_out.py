@@ -19,8 +19,14 @@ def test_entries_are_the_original_events_with_the_reason_in_front(tmp_path: Path
     path = tmp_path / "failed.ndjson"
     out = FailedOut(path)
     event = {"event_name": "purchase", "_pinbridge": {"old": True}, "user": {"email": "j@x.org"}}
-    out.write(line=3, outcome="failed", reasons=["Invalid event_timestamp"], event=event)
-    out.write(line=5, outcome="invalid", reasons=["line 5: not valid JSON"], event=None, text="{x")
+    out.write(where={"line": 3}, outcome="failed", reasons=["Invalid event_timestamp"], event=event)
+    out.write(
+        where={"line": 5},
+        outcome="invalid",
+        reasons=["line 5: not valid JSON"],
+        event=None,
+        text="{x",
+    )
     assert out.sync() == path.stat().st_size
     out.close()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -56,7 +62,7 @@ def test_an_existing_file_is_made_private(tmp_path: Path) -> None:
     path.write_text("")
     path.chmod(0o644)
     out = FailedOut(path, resume_at=0)
-    out.write(line=1, outcome="invalid", reasons=["x"], event={})
+    out.write(where={"line": 1}, outcome="invalid", reasons=["x"], event={})
     out.close()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
@@ -64,11 +70,13 @@ def test_an_existing_file_is_made_private(tmp_path: Path) -> None:
 def test_resuming_drops_entries_written_after_the_checkpoint(tmp_path: Path) -> None:
     path = tmp_path / "failed.ndjson"
     first = FailedOut(path)
-    first.write(line=1, outcome="invalid", reasons=["a"], event={"n": 1})
+    first.write(where={"line": 1}, outcome="invalid", reasons=["a"], event={"n": 1})
     kept = first.sync()
-    first.write(line=2, outcome="invalid", reasons=["b"], event={"n": 2})  # after the checkpoint
+    first.write(
+        where={"line": 2}, outcome="invalid", reasons=["b"], event={"n": 2}
+    )  # after the checkpoint
     first.close()
     resumed = FailedOut(path, resume_at=kept)
-    resumed.write(line=2, outcome="invalid", reasons=["b"], event={"n": 2})
+    resumed.write(where={"line": 2}, outcome="invalid", reasons=["b"], event={"n": 2})
     resumed.close()
     assert [entry["_pinbridge"]["line"] for entry in _lines(path)] == [1, 2]

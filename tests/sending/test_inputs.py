@@ -11,8 +11,8 @@ from pinbridge.sending import InputRecord, detect_format, read_records
 
 
 def _read(path: Path, input_format: str | None = None) -> list[InputRecord]:
-    with read_records(path, detect_format(path, input_format)) as records:
-        return list(records)
+    with read_records(path, detect_format(path, input_format)) as opened:
+        return list(opened.records)
 
 
 def test_ndjson_lines_become_events_and_blank_lines_are_skipped(tmp_path: Path) -> None:
@@ -22,7 +22,7 @@ def test_ndjson_lines_become_events_and_blank_lines_are_skipped(tmp_path: Path) 
     )
     records = _read(path)
     assert [r.event for r in records] == [{"event_name": "purchase"}, {"event_name": "search"}]
-    assert [(r.span_start, r.line, r.line_end) for r in records] == [(1, 1, 1), (2, 4, 4)]
+    assert [(r.span_start, r.position, r.position_end) for r in records] == [(1, 1, 1), (2, 4, 4)]
     assert records[-1].end_offset == path.stat().st_size
 
 
@@ -51,7 +51,8 @@ def test_format_comes_from_the_extension_unless_given(tmp_path: Path) -> None:
     assert detect_format(Path("a.ndjson")) == "ndjson"
     assert detect_format(Path("a.txt")) == "ndjson"
     assert detect_format(Path("a.txt"), "csv") == "csv"
-    with pytest.raises(InputError, match="unknown input format 'xml'; use ndjson or csv"):
+    assert detect_format(Path("a.csv"), "json") == "ndjson"
+    with pytest.raises(InputError, match="unknown input format 'xml'; use ndjson, json or csv"):
         detect_format(Path("a.txt"), "xml")
 
 
@@ -74,7 +75,7 @@ def test_csv_rows_become_nested_events(tmp_path: Path) -> None:
         },
         {"event_name": "lead", "context": {"event_id": "e-2"}, "value": "1,5"},
     ]
-    assert [(r.span_start, r.line) for r in records] == [(1, 2), (3, 4)]
+    assert [(r.span_start, r.position) for r in records] == [(1, 2), (3, 4)]
 
 
 def test_csv_delimiter_is_taken_from_the_header(tmp_path: Path) -> None:
@@ -93,7 +94,7 @@ def test_csv_quoted_cell_may_span_lines(tmp_path: Path) -> None:
     path.write_text('event_name,search_term\nsearch,"blue\nmug"\nsearch,plate\n')
     records = _read(path)
     assert records[0].event == {"event_name": "search", "search_term": "blue\nmug"}
-    assert [(r.line, r.line_end) for r in records] == [(2, 3), (4, 4)]
+    assert [(r.position, r.position_end) for r in records] == [(2, 3), (4, 4)]
 
 
 def test_csv_unreadable_rows_are_errors_and_reading_goes_on(tmp_path: Path) -> None:

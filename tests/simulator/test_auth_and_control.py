@@ -48,6 +48,21 @@ def test_tokens_can_be_revoked_and_restored_live(simulator: SimulatorProcess) ->
     assert simulator.stats()["accepted_event_ids"] == ["evt-1", "evt-1"]
 
 
+def test_fail_prefix_refuses_chosen_events_and_can_be_turned_off(
+    simulator: SimulatorProcess,
+) -> None:
+    body = request_body(minimal_event("keep-1"), minimal_event("drop-1"))
+    simulator.configure(fail_prefix="drop-")
+    refused = post_events(simulator, body)
+    assert refused.status_code == 422
+    events = refused.json()["details"]["events"]
+    assert [e["status"] for e in events] == ["processed", "failed"]
+    assert "--fail-prefix" in events[1]["error_message"]
+    simulator.configure(fail_prefix=None)
+    assert post_events(simulator, body).status_code == 200
+    assert simulator.stats()["accepted_event_ids"] == ["keep-1", "keep-1", "drop-1"]
+
+
 def test_stats_count_every_outcome_and_log_each_request(simulator: SimulatorProcess) -> None:
     post_events(simulator, request_body(minimal_event("a")))
     post_events(simulator, request_body(minimal_event("b")), token="wrong")

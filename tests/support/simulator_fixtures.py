@@ -29,6 +29,7 @@ _DEFAULTS: dict[str, object] = {
     "latency_ms": 0.0,
     "retry_after": None,
     "timeout_hold_ms": 30000.0,
+    "fail_prefix": None,
 }
 _shared: list[SimulatorProcess] = []
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+from datetime import UTC, datetime
 
 from pinbridge.config import ENV_ACCESS_TOKEN, ENV_AD_ACCOUNT_ID, Settings, load_settings
 from pinbridge.errors import ConfigError
@@ -12,12 +14,18 @@ from pinbridge.secrets import Secret
 __all__ = [
     "ENV_CONFIG",
     "add_config_argument",
+    "add_received_at_argument",
     "require_credentials",
     "require_destination_credentials",
     "settings_from_args",
 ]
 
 ENV_CONFIG = "PINBRIDGE_CONFIG"
+_SECONDS = re.compile(r"\d{1,11}")
+_RECEIVED_AT_FORMS = (
+    "Unix seconds (such as 1795860000) or an ISO 8601 date-time (such as "
+    "2026-11-28T10:00:00Z; no offset means UTC)"
+)
 
 
 def add_config_argument(parser: argparse.ArgumentParser) -> None:
@@ -28,6 +36,36 @@ def add_config_argument(parser: argparse.ArgumentParser) -> None:
         default=os.environ.get(ENV_CONFIG) or None,
         help=f"TOML configuration file (default: ${ENV_CONFIG}, else built-in defaults)",
     )
+
+
+def add_received_at_argument(parser: argparse.ArgumentParser, help_text: str) -> None:
+    """``--received-at TIME``: the receive time every event is mapped with."""
+    parser.add_argument(
+        "--received-at",
+        type=received_at,
+        metavar="TIME",
+        help=f"{help_text}; {_RECEIVED_AT_FORMS}",
+    )
+
+
+def received_at(text: str) -> int:
+    """Unix seconds from ``1795860000`` or ``2026-11-28T10:00:00Z`` (an argparse type)."""
+    value = text.strip()
+    if _SECONDS.fullmatch(value):
+        return int(value)
+    try:
+        moment = datetime.fromisoformat(value) if value[:4].isdigit() else None
+    except ValueError:
+        moment = None
+    if moment is None:
+        hint = " (milliseconds? divide by 1000)" if value.isdigit() else ""
+        raise argparse.ArgumentTypeError(f"expected {_RECEIVED_AT_FORMS}, not {text!r}{hint}")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    seconds = int(moment.timestamp())
+    if seconds < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is before 1970; give {_RECEIVED_AT_FORMS}")
+    return seconds
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:

@@ -1,9 +1,10 @@
 """``pinbridge send FILE``: map and send a file of events (offline conversions, backfills).
 
-Reads NDJSON or CSV, maps each event, sends them in batches of up to 1000 straight to
-Pinterest (no queue) with in-process retries, keeps a resumable checkpoint, writes the
-events that failed or were invalid to a file the user can fix and send again, and ends
-with a summary. See ``docs/send.md``.
+Reads NDJSON, a JSON array, JSON spread over several lines, or CSV, maps each event, sends
+them in batches of up to 1000 straight to Pinterest (no queue) with in-process retries,
+keeps a resumable checkpoint, writes the events that failed or were invalid to a file the
+user can fix and send again, and ends with a summary. Ctrl-C stops after saving the
+checkpoint (exit status 130). See ``docs/send.md``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pinbridge.commands.common import add_config_argument, require_credentials, settings_from_args
+from pinbridge.commands.common import (
+    add_config_argument,
+    add_received_at_argument,
+    require_credentials,
+    settings_from_args,
+)
 from pinbridge.errors import InputError
 
 if TYPE_CHECKING:
@@ -25,23 +31,30 @@ if TYPE_CHECKING:
 
 __all__ = ["add_parser"]
 
+EXIT_INTERRUPTED = 130
+
 
 def add_parser(subparsers: Any) -> None:
     """Register ``send`` and its options."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "send",
-        help="map and send a NDJSON or CSV file of events (offline conversions, backfills)",
+        help="map and send a file of events: NDJSON, JSON or CSV (offline conversions, backfills)",
         description="Map every event of FILE and send them to the Pinterest Conversions API "
         "in batches, with a progress bar, a resumable checkpoint and a final summary. "
         "Events that fail or are invalid are written, with the reason, to a file you can fix "
         "and send again.",
     )
     add_config_argument(parser)
-    parser.add_argument("file", metavar="FILE", help="the events: NDJSON, or CSV (.csv)")
+    parser.add_argument(
+        "file",
+        metavar="FILE",
+        help="the events: NDJSON, a JSON array, JSON spread over several lines, or CSV (.csv)",
+    )
     parser.add_argument(
         "--format",
-        choices=("ndjson", "csv"),
-        help="input format (default: csv for a .csv file, else ndjson)",
+        choices=("ndjson", "json", "csv"),
+        help="input format (default: csv for a .csv file, else JSON: ndjson and json both "
+        "mean NDJSON, a JSON array or JSON over several lines, told apart when reading)",
     )
     parser.add_argument(
         "--dry-run",
@@ -73,6 +86,11 @@ def add_parser(subparsers: Any) -> None:
         metavar="N",
         help="events per request, 1 to 1000 (default: [delivery] batch_max_events)",
     )
+    add_received_at_argument(
+        parser,
+        "with --dry-run only: the time the events count as received (the fallback "
+        "event_time, and what their age is measured from); default: the clock",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     parser.add_argument(
         "--json", action="store_true", help="print the summary as one JSON object, not a table"
@@ -100,13 +118,18 @@ def _run(args: argparse.Namespace) -> int:
 
     from rich.console import Console
 
-    from pinbridge.sending import exit_status
+    from pinbridge.sending import SendInterrupted, exit_status
     from pinbridge.sending.inputs import open_input
     from pinbridge.sending.progress import progress_reporter
 
     settings = settings_from_args(args)
     plan = _plan(args, settings)
     open_input(plan.input_path).close()  # a missing file is said before missing credentials
+    if args.received_at is not None and not plan.dry_run:
+        raise InputError(
+            "--received-at needs --dry-run: a real send is received now, and Pinterest measures "
+            "the events' age from its own clock; drop --received-at, or add --dry-run"
+        )
     if not plan.dry_run:
         require_credentials(
             settings,
@@ -116,8 +139,12 @@ def _run(args: argparse.Namespace) -> int:
         )
     console = Console(stderr=True)
     _log_to(console, settings, quiet=args.quiet)
-    with progress_reporter(quiet=args.quiet, console=console) as reporter:
-        summary = asyncio.run(_send(plan, settings, reporter, test_mode=args.test_mode))
+    try:
+        with progress_reporter(quiet=args.quiet, console=console) as reporter:
+            summary = asyncio.run(_send(plan, settings, reporter, test_mode=args.test_mode))
+    except SendInterrupted as interrupted:
+        print(f"pinbridge send: {interrupted}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     _print(summary, as_json=args.json)
     return exit_status(summary)
 
@@ -144,6 +171,7 @@ def _log_to(console: Console, settings: Settings, *, quiet: bool) -> None:
 
 def _plan(args: argparse.Namespace, settings: Settings) -> SendPlan:
     from pinbridge.sending import SendPlan, detect_format
+    from pinbridge.sending.csv_fields import known_paths
 
     if args.file == "-":
         raise InputError(
@@ -151,15 +179,18 @@ def _plan(args: argparse.Namespace, settings: Settings) -> SendPlan:
             "tied to the file); save the events to a file first"
         )
     path = Path(args.file)
+    input_format = detect_format(path, args.format)
     return SendPlan(
         input_path=path,
-        input_format=detect_format(path, args.format),
+        input_format=input_format,
         failed_out_path=_failed_out_path(args, path),
         checkpoint_path=None
         if args.dry_run
         else Path(args.checkpoint or f"{path}.pinbridge-checkpoint"),
         batch_size=args.batch_size or settings.delivery.batch_max_events,
         dry_run=args.dry_run,
+        received_at=args.received_at,
+        known_paths=known_paths(settings.mapper.options) if input_format == "csv" else frozenset(),
     )
 
 

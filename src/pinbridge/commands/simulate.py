@@ -73,6 +73,12 @@ def add_parser(subparsers: Any) -> None:
         help="send Retry-After: S (seconds) with every 429",
     )
     parser.add_argument(
+        "--fail-prefix",
+        metavar="PREFIX",
+        help="answer 'failed' for every event whose event_id starts with PREFIX (dead letters "
+        "on demand, for tests and demos)",
+    )
+    parser.add_argument(
         "--timeout-hold-ms",
         type=_non_negative,
         default=30000.0,
@@ -101,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
         latency_ms=args.latency_ms,
         retry_after=args.retry_after,
         timeout_hold_ms=args.timeout_hold_ms,
+        fail_prefix=args.fail_prefix or None,
     )
     plan = FaultPlan(args.seed)
     state = SimulatorState(settings=settings, plan=plan, stats=Stats())

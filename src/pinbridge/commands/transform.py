@@ -1,9 +1,12 @@
-"""``pinbridge transform [--config FILE] [INPUT]``: map NDJSON events without sending them.
+"""``pinbridge transform [--config FILE] [--received-at TIME] [INPUT]``: map events, send nothing.
 
-Reads one JSON event per line (INPUT, or standard input when absent or ``-``) and prints
-one JSON result per non-blank line, in order: mapped (the event exactly as it would go in
-``data[]``), filtered (with the reason) or invalid (with every error). Streams line by
-line, so it works on files of any size and behind a pipe. See ``docs/mapping.md``.
+Reads JSON events (INPUT, or standard input when absent or ``-``) in any shape the
+JSON reader of ``pinbridge send`` knows: NDJSON, a JSON array, or JSON spread over several
+lines. Prints one JSON result per event, in order: mapped (the event exactly as it would go
+in ``data[]``), filtered (with the reason) or invalid (with every error). NDJSON streams
+line by line, so it works on files of any size and behind a pipe. ``--received-at`` fixes
+the receive time, so that a run can be repeated with the same result. See
+``docs/mapping.md``.
 """
 
 from __future__ import annotations
@@ -12,9 +15,13 @@ import argparse
 import os
 import stat
 import sys
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from pinbridge.commands.common import add_config_argument, settings_from_args
+from pinbridge.commands.common import (
+    add_config_argument,
+    add_received_at_argument,
+    settings_from_args,
+)
 from pinbridge.errors import InputError
 
 if TYPE_CHECKING:
@@ -22,37 +29,40 @@ if TYPE_CHECKING:
 
 __all__ = ["add_parser", "run"]
 
-_BOM = b"\xef\xbb\xbf"
-
 
 def add_parser(subparsers: Any) -> None:
     """Register ``transform`` and its arguments."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "transform",
-        help="map NDJSON events and print one result line per event, without sending",
-        description="Map Commanders Act events (one JSON object per line) to Pinterest "
-        "Conversions API events and print one JSON line per input line: "
-        '{"status": "mapped", "event": ..., "warnings": [...]}, '
+        help="map JSON events and print one result line per event, without sending",
+        description="Map Commanders Act events (NDJSON, a JSON array, or JSON spread over "
+        "several lines) to Pinterest Conversions API events and print one JSON line per "
+        'event: {"status": "mapped", "event": ..., "warnings": [...]}, '
         '{"status": "filtered", "reason": ...} or '
         '{"status": "invalid", "errors": [...], "warnings": [...]}. Nothing is sent.',
     )
     add_config_argument(parser)
+    add_received_at_argument(
+        parser,
+        "the time the events count as received (the fallback event_time, and what their "
+        "age is measured from); default: the clock when the command starts",
+    )
     parser.add_argument(
         "input",
         nargs="?",
         default="-",
         metavar="INPUT",
-        help="NDJSON file of events (default: standard input; '-' also means standard input)",
+        help="file of events (default: standard input; '-' also means standard input)",
     )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Map every line of the input; exit 0 when every line was handled."""
+    """Map every event of the input; exit 0 when every event was handled."""
     import time
 
     settings = settings_from_args(args)
-    received_at = int(time.time())
+    received_at: int = args.received_at if args.received_at is not None else int(time.time())
     name = "standard input" if args.input == "-" else args.input
     try:
         if args.input == "-":
@@ -71,41 +81,36 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _transform(stream: IO[bytes], name: str, mapper: Mapper, received_at: int) -> None:
+def _transform(stream: BinaryIO, name: str, mapper: Mapper, received_at: int) -> None:
     import orjson
 
     from pinbridge.mapping import Invalid, result_as_dict
+    from pinbridge.sending.json_input import read_events
 
     out = sys.stdout.buffer
     flush_each = not _is_regular_file(stream)
-    number = 0
+    where = "at its start"
     try:
-        for number, line in enumerate(stream, 1):
-            if number == 1 and line.startswith(_BOM):
-                line = line[len(_BOM) :]  # noqa: PLW2901
-            if not line.strip():
-                continue
-            try:
-                raw = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                result: MappingResult = Invalid(
-                    (f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})",)
-                )
+        opened = read_events(stream, name)
+        if opened.description:
+            print(f"pinbridge transform: {opened.description}", file=sys.stderr, flush=True)
+        for record in opened.records:
+            where = f"after line {record.line}" if record.line else where
+            if record.event is None:
+                result: MappingResult = Invalid((record.error or "unreadable",))
             else:
-                result = mapper.map(raw, received_at)
+                result = mapper.map(record.event, received_at)
             out.write(orjson.dumps(result_as_dict(result)) + b"\n")
             if flush_each:
                 out.flush()
     except OSError as exc:
         if isinstance(exc, BrokenPipeError):
             raise
-        raise InputError(
-            f"cannot read input {name} after line {number}: {exc.strerror or exc}"
-        ) from None
+        raise InputError(f"cannot read input {name} {where}: {exc.strerror or exc}") from None
     out.flush()
 
 
-def _is_regular_file(stream: IO[bytes]) -> bool:
+def _is_regular_file(stream: BinaryIO) -> bool:
     try:
         return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
     except (OSError, ValueError):

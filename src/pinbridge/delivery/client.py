@@ -25,10 +25,11 @@ import httpx
 from pinbridge import __version__
 from pinbridge.delivery.decision import Decision, NetworkFailure, PerEvent, decide
 from pinbridge.delivery.outcomes import (
+    AccountRefused,
+    Answered,
     EventOutcome,
     Processed,
     Transient,
-    first_refusal,
 )
 from pinbridge.errors import ConfigError
 from pinbridge.secrets import Secret
@@ -102,22 +103,26 @@ class PinterestClient:
         Returns one outcome per event, in the same order. Once Pinterest refuses the
         account (401, 403, 404), the rest are not sent and share that outcome.
         """
+        return [answered.outcome for answered in await self.send_answered(ad_account_id, events)]
+
+    async def send_answered(self, ad_account_id: str, events: Sequence[bytes]) -> list[Answered]:
+        """:meth:`send`, with the HTTP status and size of the request that decided each event."""
         url = f"{self._base_url}/v5/ad_accounts/{quote(ad_account_id, safe='')}/events"
-        outcomes: list[EventOutcome] = []
+        answers: list[Answered] = []
         for start in range(0, len(events), MAX_BATCH_EVENTS):
             chunk = events[start : start + MAX_BATCH_EVENTS]
-            refused = first_refusal(outcomes)
+            refused = next((a for a in answers if isinstance(a.outcome, AccountRefused)), None)
             if refused is not None:
-                outcomes.extend([refused] * len(chunk))
+                answers.extend([refused] * len(chunk))
             else:
-                outcomes.extend(await self._send_batch(url, chunk))
-        return outcomes
+                answers.extend(await self._send_batch(url, chunk))
+        return answers
 
-    async def _send_batch(self, url: str, events: Sequence[bytes]) -> list[EventOutcome]:
+    async def _send_batch(self, url: str, events: Sequence[bytes]) -> list[Answered]:
         """One attempt for the batch; on a whole-batch refusal, each half on its own."""
-        decision = await self._attempt(url, events)
+        decision, status = await self._attempt(url, events)
         if isinstance(decision, PerEvent):
-            return list(decision.outcomes)
+            return [Answered(outcome, status, len(events)) for outcome in decision.outcomes]
         _log.info(
             "Pinterest refused a batch of %d events (%s); resending it in halves to find "
             "the events at fault",
@@ -126,13 +131,14 @@ class PinterestClient:
         )
         middle = len(events) // 2
         first = await self._send_batch(url, events[:middle])
-        refused = first_refusal(first)
+        refused = next((a for a in first if isinstance(a.outcome, AccountRefused)), None)
         if refused is not None:
             return first + [refused] * (len(events) - middle)
         return first + await self._send_batch(url, events[middle:])
 
-    async def _attempt(self, url: str, events: Sequence[bytes]) -> Decision:
-        """POST one batch and decide; the one place the token is revealed."""
+    async def _attempt(self, url: str, events: Sequence[bytes]) -> tuple[Decision, int | None]:
+        """POST one batch and decide, with the answer's HTTP status (None when none came);
+        the one place the token is revealed."""
         body = b'{"data":[' + b",".join(events) + b"]}"
         headers = {
             "Authorization": f"Bearer {self._token.reveal()}",
@@ -151,7 +157,7 @@ class PinterestClient:
                 type(exc).__name__,
                 self._scrub(str(exc)),
             )
-            return decide(None, None, len(events), failure=failure)
+            return decide(None, None, len(events), failure=failure), None
         self._observe(str(response.status_code), started)
         decision = decide(
             response.status_code,
@@ -161,7 +167,7 @@ class PinterestClient:
             now=time.time(),
         )
         _log.debug("Pinterest answered HTTP %d for %d events", response.status_code, len(events))
-        return self._scrub_outcomes(decision)
+        return self._scrub_outcomes(decision), response.status_code
 
     def _observe(self, label: str, started: float) -> None:
         if self._observer is not None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "AccountRefused",
+    "Answered",
     "EventOutcome",
     "Processed",
     "Rejected",
@@ -58,6 +59,27 @@ class AccountRefused:
 
 
 EventOutcome = Processed | Rejected | Transient | AccountRefused
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """One event's outcome with the request that decided it: the HTTP status of the answer
+    (None when none came: a timeout or a broken connection) and how many events that
+    request carried. The console shows them as the event's delivery attempt."""
+
+    outcome: EventOutcome
+    http_status: int | None
+    batch_size: int
+
+    @property
+    def message(self) -> str | None:
+        """Pinterest's per-event message (or the reason there is none), for people."""
+        outcome = self.outcome
+        if isinstance(outcome, Processed):
+            return outcome.warning
+        if isinstance(outcome, Transient):
+            return outcome.reason
+        return outcome.message
 
 
 def first_refusal(outcomes: Iterable[EventOutcome]) -> AccountRefused | None:

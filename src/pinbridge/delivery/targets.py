@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from pinbridge.config import DestinationSettings, Settings
-from pinbridge.delivery.outcomes import EventOutcome
+from pinbridge.delivery.outcomes import Answered
 
 __all__ = ["Connect", "EventSender", "Target", "Targets"]
 
@@ -23,7 +23,9 @@ __all__ = ["Connect", "EventSender", "Target", "Targets"]
 class EventSender(Protocol):
     """What the worker needs of :class:`~pinbridge.delivery.client.PinterestClient`."""
 
-    async def send(self, ad_account_id: str, events: Sequence[bytes]) -> list[EventOutcome]: ...
+    async def send_answered(
+        self, ad_account_id: str, events: Sequence[bytes]
+    ) -> list[Answered]: ...
 
     async def aclose(self) -> None: ...
 

@@ -25,11 +25,12 @@ from collections.abc import Callable, Mapping, Sequence
 
 from pinbridge.config import Settings
 from pinbridge.delivery.outcome_policy import RetryPolicy, expired_outcome, queue_outcome
-from pinbridge.delivery.outcomes import EventOutcome, Processed, Rejected, Transient
+from pinbridge.delivery.outcomes import Answered, Processed, Rejected, Transient
 from pinbridge.delivery.targets import Connect, Target, Targets
 from pinbridge.metrics import Metrics
 from pinbridge.queue import Queue
 from pinbridge.queue.records import (
+    Attempt,
     Delivered,
     Failed,
     Lease,
@@ -38,6 +39,7 @@ from pinbridge.queue.records import (
     Paused,
     PauseState,
     Retrying,
+    Tally,
 )
 from pinbridge.queue.rules import change_for
 
@@ -206,14 +208,19 @@ class DeliveryService:
                 outcomes[event.row_id] = known
             else:
                 to_send.append(event)
+        attempts: dict[int, Attempt] = {}
         if to_send:
+            sent_at = self._clock()
             async with self._targets.holding(target):
-                results = await self._send(lease, target, to_send)
+                answers = await self._send(lease, target, to_send)
             now = self._clock()
             refusal: Paused | None = None
-            for event, result in zip(to_send, results, strict=True):
+            for event, answer in zip(to_send, answers, strict=True):
+                attempts[event.row_id] = Attempt(
+                    sent_at, answer.http_status, answer.message, answer.batch_size
+                )
                 outcome = queue_outcome(
-                    result,
+                    answer.outcome,
                     previous_attempts=event.attempts,
                     now=now,
                     policy=self._policy,
@@ -223,34 +230,42 @@ class DeliveryService:
                     refusal = refusal or outcome  # the event stays as it is
                 else:
                     outcomes[event.row_id] = outcome
-            await self._note_destination(target, refusal, results, now, probe=probe)
-        await self._record(lease, outcomes)
+            await self._note_destination(target, refusal, answers, now, probe=probe)
+            kept = {row: a for row, a in attempts.items() if row not in outcomes}
+            if kept:
+                await asyncio.to_thread(self._queue.record_attempts, kept)
+        tallies = _tallies(lease, outcomes, attempts)
+        await self._record(lease, outcomes, attempts, tallies)
         self._count(lease, outcomes)
         _log_batch(lease.destination, len(to_send), outcomes)
 
     async def _send(
         self, lease: Lease, target: Target, events: Sequence[LeasedEvent]
-    ) -> list[EventOutcome]:
+    ) -> list[Answered]:
         """Send ``events``, extending the lease while the answer is awaited."""
         done = asyncio.Event()
         heartbeat = asyncio.create_task(self._keep_leased(lease, done))
         try:
-            results: list[EventOutcome] = list(
-                await target.sender.send(target.ad_account_id, [e.payload for e in events])
+            answers = list(
+                await target.sender.send_answered(target.ad_account_id, [e.payload for e in events])
             )
         except Exception as exc:  # the client never raises for HTTP trouble: this is a bug
             _log.exception("delivery: sending a batch of %d events failed", len(events))
-            reason = f"unexpected error while sending: {type(exc).__name__}"
-            results = [Transient(reason=reason, retry_after=None, ambiguous=True) for _ in events]
+            answers = _unknown(f"unexpected error while sending: {type(exc).__name__}", events)
         finally:
             done.set()
             await heartbeat
-        if len(results) != len(events):  # pragma: no cover - a client bug; never lose events
-            reason = f"client returned {len(results)} outcomes for {len(events)} events"
-            results = [Transient(reason=reason, retry_after=None, ambiguous=True) for _ in events]
-        return results
+        if len(answers) != len(events):  # pragma: no cover - a client bug; never lose events
+            answers = _unknown(f"client returned {len(answers)} outcomes for {len(events)}", events)
+        return answers
 
-    async def _record(self, lease: Lease, outcomes: dict[int, Outcome]) -> None:
+    async def _record(
+        self,
+        lease: Lease,
+        outcomes: dict[int, Outcome],
+        attempts: Mapping[int, Attempt],
+        tallies: Sequence[Tally],
+    ) -> None:
         """Record ``outcomes``; while the queue cannot take them, keep them in memory, keep
         the lease and try again, so that the events are not sent a second time.
 
@@ -263,7 +278,14 @@ class DeliveryService:
         try:
             while True:
                 try:
-                    await asyncio.to_thread(self._queue.complete, lease, outcomes, self._clock())
+                    await asyncio.to_thread(
+                        self._queue.complete,
+                        lease,
+                        outcomes,
+                        self._clock(),
+                        attempts={r: a for r, a in attempts.items() if r in outcomes},
+                        tallies=tallies,
+                    )
                     return
                 except Exception as exc:
                     if heartbeat is None:
@@ -312,7 +334,7 @@ class DeliveryService:
         self,
         target: Target,
         refusal: Paused | None,
-        results: Sequence[EventOutcome],
+        answers: Sequence[Answered],
         now: float,
         *,
         probe: bool,
@@ -338,7 +360,7 @@ class DeliveryService:
                 _log.warning("destination %s is still refused; next try in %g s", name, until - now)
             self._pauses = {**self._pauses, name: PauseState(refusal.message, now, until)}
         elif (probe or name in self._pauses) and any(
-            isinstance(r, Processed | Rejected) for r in results
+            isinstance(a.outcome, Processed | Rejected) for a in answers
         ):
             if await asyncio.to_thread(self._queue.resume, name):
                 _log.warning(
@@ -356,6 +378,32 @@ class DeliveryService:
             self._metrics.events.labels(status, event.event_name, lease.destination).inc()
             if isinstance(outcome, Delivered | Failed):
                 self._metrics.delivery_latency.observe(max(0.0, now - event.enqueued_at))
+
+
+def _unknown(reason: str, events: Sequence[LeasedEvent]) -> list[Answered]:
+    """Answers for events whose fate is unknown (a bug on our side): retried, never lost."""
+    outcome = Transient(reason=reason, retry_after=None, ambiguous=True)
+    return [Answered(outcome, None, len(events)) for _ in events]
+
+
+def _tallies(
+    lease: Lease, outcomes: Mapping[int, Outcome], attempts: Mapping[int, Attempt]
+) -> list[Tally]:
+    """The console's per-minute counts of one batch: outcomes by event name, and the events
+    each HTTP status decided (``no answer`` when none came)."""
+    counts: Counter[tuple[str, str, str]] = Counter()
+    for event in lease.events:
+        outcome = outcomes.get(event.row_id)
+        if outcome is not None:
+            counts[(event.event_name, change_for(outcome).status, "")] += 1
+        attempt = attempts.get(event.row_id)
+        if attempt is not None:
+            status = "no answer" if attempt.http_status is None else str(attempt.http_status)
+            counts[(event.event_name, "pinterest_status", status)] += 1
+    return [
+        Tally(lease.destination, name, metric, detail, count)
+        for (name, metric, detail), count in counts.items()
+    ]
 
 
 def _log_batch(destination: str, sent: int, outcomes: Mapping[int, Outcome]) -> None:

@@ -1,8 +1,9 @@
 """Commanders Act events for the demo: a few hand-written samples plus generated traffic.
 
 Timestamps are fresh (the caller passes ``now``), except for the few generated events that
-are wrong on purpose so the summary shows every result: duplicate, filtered, invalid, a
-dead letter and an expired event.
+are wrong on purpose so the summary shows what pinbridge does with them: duplicates,
+filtered events, and invalid ones (no identity, or stamped outside the window Pinterest
+accepts, which pinbridge refuses at ingest instead of letting Pinterest fail them later).
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ __all__ = ["DEMO_FUTURE_SECONDS", "DEMO_PAST_SECONDS", "demo_events", "sample_ev
 Event = dict[str, Any]
 
 DEMO_FUTURE_SECONDS = 3600
-"""Some generated events are stamped this far ahead: Pinterest refuses them (dead letters)."""
+"""Some generated events are stamped this far ahead, past Pinterest's 5 minutes: invalid."""
 DEMO_PAST_SECONDS = 8 * 86_400
-"""Some are this old: past Pinterest's 7 days, so pinbridge expires them without sending."""
+"""Some are this old, past Pinterest's 7 days: invalid too (the mapper checks the window)."""
 
 _SAMPLES: tuple[Event, ...] = (
     {
@@ -121,9 +122,8 @@ def sample_events(now: float) -> list[Event]:
 
 def demo_events(count: int, now: float, *, run_id: str, seed: int = 7) -> list[Event]:
     """``count`` generated events of distinct users. A few are wrong on purpose, at fixed
-    places, so every result shows up: repeats of an earlier event (duplicate), unmapped
-    names (filtered), no identity (invalid), stamped in the future (Pinterest fails them)
-    or older than Pinterest accepts (expired)."""
+    places: repeats of an earlier event (duplicate), unmapped names (filtered), no identity
+    (invalid), stamped an hour ahead or 8 days old (invalid: outside Pinterest's window)."""
     rng = random.Random(seed)
     events: list[Event] = []
     for number in range(count):

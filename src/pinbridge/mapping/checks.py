@@ -5,9 +5,10 @@ Shared by the mapper and the build function generated for it (:mod:`pinbridge.ma
 
 from __future__ import annotations
 
+from pinbridge.mapping.context import Fatal
 from pinbridge.mapping.resolve import REJECTED
 
-__all__ = ["check_user_data", "required_missing", "unique"]
+__all__ = ["check_user_data", "fatal_errors", "required_missing", "unique"]
 
 
 def required_missing(
@@ -24,6 +25,11 @@ def required_missing(
         )
     else:
         errors.append(f"{label}: missing")
+
+
+def fatal_errors(prefix: str, fatal: Fatal, errors: list[str]) -> None:
+    """One error per reason of a value that makes the event invalid (``field (from path): ``)."""
+    errors.extend(prefix + reason for reason in fatal.reasons)
 
 
 def check_user_data(user: dict[str, object], errors: list[str]) -> None:

@@ -19,11 +19,10 @@ from itertools import groupby
 from typing import Any
 
 from pinbridge.mapping import coerce
-from pinbridge.mapping.checks import check_user_data, required_missing, unique
-from pinbridge.mapping.coerce import valid_text
-from pinbridge.mapping.context import CountryLookup, EventContext, Reject, Rule
+from pinbridge.mapping.checks import check_user_data, fatal_errors, required_missing, unique
+from pinbridge.mapping.context import CountryLookup, EventContext, Fatal, Reject, Rule
 from pinbridge.mapping.hashing import ASCII_DIGESTS
-from pinbridge.mapping.items import ITEMS_NOT_A_LIST, map_items
+from pinbridge.mapping.items import ITEMS_NOT_A_LIST, map_items, not_objects, skipped_items
 from pinbridge.mapping.nodes import NodeOp
 from pinbridge.mapping.plan import (
     CUSTOM_DATA,
@@ -37,9 +36,11 @@ from pinbridge.mapping.plan import (
     ItemsPlan,
     Plan,
 )
-from pinbridge.mapping.resolve import REJECTED, resolve, warn_notes
+from pinbridge.mapping.resolve import REJECTED, resolve, warn_derived, warn_notes
 from pinbridge.mapping.results import Invalid, Mapped, MappingResult
 from pinbridge.mapping.table import ITEM_TARGET_PREFIX
+from pinbridge.mapping.times import MAX_AGE, MAX_AHEAD, window_error
+from pinbridge.mapping.urls import is_web_url
 
 __all__ = ["Build", "build_source", "compile_build"]
 
@@ -83,12 +84,16 @@ def compile_build(plan: Plan, rules: Mapping[str, Rule], country: CountryLookup)
 
 @dataclass(frozen=True, slots=True)
 class _Value:
-    """Code fragments for one value: its label, its warning prefix per source, rule, fast path."""
+    """Code fragments for one value: its label, its warning prefix per source, its rule, its
+    fast path for ASCII text and the extra test that text must pass to take it, and whether
+    the rule may return a :class:`Fatal` (the event is invalid, no other source is tried)."""
 
     label: str
     prefix: Callable[[str], str]
     rule: str
     fast: str | None
+    guard: str | None
+    final: bool
 
 
 class _Writer:
@@ -100,9 +105,14 @@ class _Writer:
             "_EMPTY": _EMPTY_DICT,
             "_REJECTED": REJECTED,
             "_Reject": Reject,
+            "_Fatal": Fatal,
             "_EventContext": EventContext,
             "_warn_notes": warn_notes,
-            "_valid_text": valid_text,
+            "_warn_derived": warn_derived,
+            "_fatal_errors": fatal_errors,
+            "_window_error": window_error,
+            "_not_objects": not_objects,
+            "_skipped_items": skipped_items,
             "_required_missing": required_missing,
             "_check_user_data": check_user_data,
             "_unique": unique,
@@ -192,14 +202,22 @@ class _Writer:
         if plan.ids is not None and not plan.shared_ids:  # ids from other sources: rare
             self.emit(1, f"_map_items({self.name('_items', plan)}, nodes, ctx, custom, warnings)")
             return
+        if plan.ids is None and plan.keys is None and plan.num_items is None:
+            return  # no item field is produced: nothing to read or warn about
         self.emit(1, "v = raw.get('items')", "if type(v) is list: items = v", "else:")
         warn = f"warnings.append({ITEMS_NOT_A_LIST!r})"
         self.emit(2, "items = ()", f"if v is not None and {_FILLED}: {warn}")
-        if plan.keys is not None:
-            self.emit(1, "ids = []", "contents = []")
+        if plan.keys is None:
+            self.emit(1, "if items: _skipped_items(items, warnings)")
+        else:
+            self.emit(1, "ids = []", "contents = []", "skipped = 0")
             self.emit(1, "for position, item in enumerate(items):")
             self.base += 1  # per-item slots follow the event's (plan.ItemRule)
-            self.emit(1, f"n{offset} = item", f"d{offset} = item if type(item) is dict else _EMPTY")
+            # Spec 6: non-objects are ignored (counted for one warning); {} gives no entry.
+            self.emit(1, "if type(item) is not dict:")
+            self.emit(2, "skipped += 1", "continue")
+            self.emit(1, "if not item: continue")
+            self.emit(1, f"n{offset} = d{offset} = item")
             self.tree(plan.item_ops, offset)
             self.emit(1, "entry = {}")
             for key, (sources, rule, _) in plan.keys:
@@ -211,6 +229,7 @@ class _Writer:
             self.emit(1, "if entry:")
             self.emit(2, "contents.append(entry)", "if 'id' in entry: ids.append(entry['id'])")
             self.base -= 1
+            self.emit(1, "if skipped: warnings.append(_not_objects(skipped, len(items)))")
             self.emit(1, "if contents: custom['contents'] = contents")
             if plan.ids is not None:
                 self.emit(1, "if ids: custom['content_ids'] = list(dict.fromkeys(ids))")
@@ -235,18 +254,32 @@ class _Writer:
             self.emit(1, "mark = len(warnings)")
         self.chain(1, step.sources, self.value(step.label, step.rule), "value")
         self.fallback(step, required)
-        self.emit(1, "if value is not None and value is not _REJECTED:")
+        if step.special == EVENT_ID:  # a Fatal id stays in ``value``: assign text only
+            self.emit(1, "if type(value) is str:")
+        else:
+            self.emit(1, "if value is not None and value is not _REJECTED:")
         if step.special == EVENT_URL:
             self.emit(2, "ctx.url = value")
         self.emit(2, f"{target} = value")
+        if step.special == EVENT_TIME:  # spec 6: Pinterest's window around the receive time
+            window = f"{-MAX_AGE} <= value - received_at <= {MAX_AHEAD}"
+            self.emit(2, f"if not {window}: errors.append(_window_error(value, received_at))")
 
     def value(self, target: str, rule: Rule, item_key: str | None = None) -> _Value:
         """How to name, warn about and compute one field (or one per-item ``key``)."""
         memo = self.rules.get(target)
         name = self.name("_rule", memo or rule)
-        fast = None if memo is not None else self.ascii_fast(rule)
+        fast, guard = (None, None) if memo is not None else self.ascii_fast(rule)
+        final = rule is coerce.event_id
         if item_key is None:
-            return _Value(repr(target), lambda text: repr(f"{target} (from {text}): "), name, fast)
+            return _Value(
+                repr(target),
+                lambda text: repr(f"{target} (from {text}): "),
+                name,
+                fast,
+                guard,
+                final,
+            )
         label = f"({_CONTENTS!r}, position, {item_key!r})"
         head = repr(_CONTENTS + ".")
         return _Value(
@@ -254,6 +287,8 @@ class _Writer:
             lambda text: f"{head} + str(position) + {f'.{item_key} (from {text}): '!r}",
             name,
             fast,
+            guard,
+            final,
         )
 
     def chain(
@@ -277,8 +312,9 @@ class _Writer:
         else:
             self.emit(depth, f"v = {_lookup(slot, key, index)}")
             if value.fast is not None:  # ASCII text: one strip is both the blank test and the rule
+                guard = f" and {value.guard}" if value.guard else ""
                 self.emit(depth, "if v is not None:")
-                self.emit(depth + 1, "if type(v) is str and v.isascii():")
+                self.emit(depth + 1, f"if type(v) is str and v.isascii(){guard}:")
                 self.emit(depth + 2, "t = v.strip()", f"if t: {out} = {value.fast}")
                 self.emit(depth + 1, f"elif {_FILLED}:")
                 depth += 1
@@ -292,15 +328,28 @@ class _Writer:
         self.emit(depth + 2, f"warnings.append({value.prefix(text)} + o.reason)")
         if out == "value":
             self.emit(depth + 2, "value = _REJECTED")
+        if value.final:  # the error, and ``value`` keeps the Fatal so no other source is tried
+            self.emit(depth + 1, "elif type(o) is _Fatal:")
+            self.emit(depth + 2, f"_fatal_errors({value.prefix(text)}, o, errors)", f"{out} = o")
         self.emit(depth + 1, f"else: {out} = o")
 
-    def ascii_fast(self, rule: Rule) -> str | None:
+    def ascii_fast(self, rule: Rule) -> tuple[str | None, str | None]:
         """An expression equal to ``rule(v, ctx)`` in terms of ``t = v.strip()``, for ASCII
-        text ``v`` whose ``t`` is not empty (so ``v`` is not blank)."""
+        text ``v`` whose ``t`` is not empty (so ``v`` is not blank) and that passes the
+        guard (a test of ``v``, or None: always); ``(None, None)`` when there is none."""
         if rule is coerce.text:
-            return "t"
-        digest = ASCII_DIGESTS.get(rule)
-        return None if digest is None else f"[{self.name('_digest', digest)}(t)]"
+            return "t", f"len(v) <= {coerce.MAX_TEXT}"
+        if rule is coerce.event_id:  # for ASCII, printable means no control character
+            return "t", f"len(v) <= {coerce.EVENT_ID_LIMIT} and v.isprintable()"
+        if rule is coerce.web_url:  # a web URL starts with 'h'; ASCII above ' ' is not space
+            test = self.name("_is_web_url", is_web_url)
+            return "t", f"len(v) <= {coerce.MAX_TEXT} and v[-1:] > ' ' and {test}(v)"
+        found = ASCII_DIGESTS.get(rule)
+        if found is None:
+            return None, None
+        digest, shape = found
+        guard = None if shape is None else f"{self.name('_ascii_test', shape)}(v)"
+        return f"[{self.name('_digest', digest)}(t)]", guard
 
     def fallback(self, step: FieldStep, required: bool) -> None:
         """What to do when no source gave a value: the receive time, a derivation, an error."""
@@ -309,8 +358,8 @@ class _Writer:
             branches.append(("value is None", ["value = received_at"]))
         if step.derive is not None:
             derive = self.name("_derive", step.derive)
-            text = "if type(value) is str: value = _valid_text(value)"
-            branches.append(("", [f"value = {derive}(ctx)", text]))
+            notes = f"if notes: _warn_derived({step.label!r}, ctx, warnings)"
+            branches.append(("", [f"value = {derive}(ctx)", notes]))
         elif required:
             missing = f"_required_missing({step.label!r}, value, warnings, mark, errors)"
             branches.append(("", [missing, "value = None"]))

@@ -1,7 +1,9 @@
-"""Plain coercion rules (spec 3 and 4.4-4.5): text, booleans, decimals, integers, codes.
+"""Plain coercion rules (spec 3, 4.4-4.5 and 6): text, booleans, decimals, integers, codes.
 
 Every rule has the shape described in :mod:`pinbridge.mapping.context`. Numbers become
 their shortest plain decimal text wherever text is wanted; booleans are never numbers.
+Output text is at most :data:`MAX_TEXT` code points (longer is rejected, spec 6); ``event_id``
+has its own limit and rules, and ``event_source_url`` must be an http(s) URL with a host.
 """
 
 from __future__ import annotations
@@ -11,21 +13,32 @@ import math
 import re
 from decimal import Decimal
 
-from pinbridge.mapping.context import EventContext, Reject, kind_of
+from pinbridge.mapping.context import EventContext, Fatal, Reject, kind_of
+from pinbridge.mapping.urls import is_web_url
 
 __all__ = [
+    "EVENT_ID_LIMIT",
+    "MAX_TEXT",
     "boolean",
     "count",
     "currency",
     "decimal",
+    "event_id",
     "integer",
     "ip_address",
     "joined_text",
     "language",
     "number_text",
     "text",
+    "too_long",
     "valid_text",
+    "web_url",
 ]
+
+MAX_TEXT = 4096
+"""The most code points a non-hashed output text may have (spec 6)."""
+EVENT_ID_LIMIT = 256
+"""The most code points an ``event_id`` may have, counted before trimming (spec 6)."""
 
 _INT64_MAX = 2**63 - 1
 _TRUE = frozenset({"true", "1", "yes", "y", "on"})
@@ -33,6 +46,7 @@ _FALSE = frozenset({"false", "0", "no", "n", "off"})
 _DECIMAL = re.compile(r"([+-]?)(\d*)(?:[.,](\d*))?")
 _INTEGER = re.compile(r"[+-]?\d+")
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 _IPV4 = re.compile(
     r"(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 )
@@ -50,6 +64,8 @@ _NOT_LANGUAGE = Reject("not a 2-letter language code")
 _NOT_IP = Reject("not an IPv4 or IPv6 address")
 _BAD_UNICODE = Reject("text is not valid Unicode")
 _UNSUPPORTED = Reject("expected text, got an unsupported value")
+_NOT_WEB_URL = Reject("not an http:// or https:// URL with a host")
+_LIST_NOT_TEXT = Reject("a list element is not text")
 
 
 def number_text(value: int | float) -> str | None:
@@ -69,7 +85,12 @@ def number_text(value: int | float) -> str | None:
     return "0" if shown in ("-0", "-0.0", "0.0") else shown
 
 
-def valid_text(value: str) -> str | Reject | None:
+def too_long(length: int, limit: int = MAX_TEXT) -> Reject:
+    """The reason for dropping a text of ``length`` code points (spec 6)."""
+    return Reject(f"{length} characters long; the limit is {limit} characters")
+
+
+def _trimmed(value: str) -> str | Reject | None:
     """Trimmed text, None when blank, a Reject when it cannot be encoded as UTF-8."""
     stripped = value.strip()
     if not stripped:
@@ -82,30 +103,85 @@ def valid_text(value: str) -> str | Reject | None:
     return stripped
 
 
-def text(value: object, ctx: EventContext) -> object:
-    """A string (trimmed); numbers become their shortest decimal text."""
+def valid_text(value: str) -> str | Reject | None:
+    """Trimmed text, None when blank, a Reject when it cannot be encoded as UTF-8 or is
+    longer than :data:`MAX_TEXT` code points once trimmed."""
+    if len(value) > MAX_TEXT and len(stripped := value.strip()) > MAX_TEXT:
+        return too_long(len(stripped))
+    return _trimmed(value)
+
+
+def _number_or_text(value: object) -> str | Reject | None:
+    """Trimmed text, or a number's shortest decimal text; no length limit."""
     if type(value) is str:
-        return valid_text(value)
+        return _trimmed(value)
     if type(value) is int or type(value) is float:
         shown = number_text(value)
         return shown if shown is not None else _NOT_DECIMAL
     return _NOT_TEXT.get(type(value), _UNSUPPORTED)
 
 
+def text(value: object, ctx: EventContext) -> object:
+    """A string (trimmed); numbers become their shortest decimal text; at most MAX_TEXT."""
+    if type(value) is str:
+        return valid_text(value)
+    shown = _number_or_text(value)
+    if type(shown) is str and len(shown) > MAX_TEXT:
+        return too_long(len(shown))
+    return shown
+
+
 def joined_text(value: object, ctx: EventContext) -> object:
-    """Text, or a list of texts joined with ``,`` (``opt_out_type``)."""
+    """Text, or a list of texts joined with ``,`` (``opt_out_type``); the limit applies to
+    the joined text, which is what is sent."""
     if type(value) is not list:
         return text(value, ctx)
     parts: list[str] = []
     for element in value:
         if element is None:
             continue
-        part = text(element, ctx)
+        part = _number_or_text(element)
         if isinstance(part, Reject):
-            return Reject("a list element is not text")
+            return _LIST_NOT_TEXT
         if part is not None:
-            parts.append(part)  # type: ignore[arg-type]
-    return ",".join(parts) if parts else None
+            parts.append(part)
+    if not parts:
+        return None
+    joined = ",".join(parts)
+    return joined if len(joined) <= MAX_TEXT else too_long(len(joined))
+
+
+def event_id(value: object, ctx: EventContext) -> object:
+    """Text or a number, as :func:`text`; then spec 6: at most 256 code points counted
+    before trimming, and no control character (U+0000-U+001F, U+007F). Those two make the
+    event invalid (a :class:`Fatal`): another source would break deduplication."""
+    if type(value) is not str:
+        shown = _number_or_text(value)
+        if type(shown) is str and len(shown) > EVENT_ID_LIMIT:
+            return Fatal((_id_too_long(len(shown)),))
+        return shown
+    reasons: tuple[str, ...] = ()
+    if len(value) > EVENT_ID_LIMIT:
+        reasons = (_id_too_long(len(value)),)
+    if not value.isprintable() and (control := _CONTROL.search(value)) is not None:
+        reasons += (
+            f"contains the control character U+{ord(control.group()):04X}; Pinterest "
+            "refuses U+0000 to U+001F and U+007F in an event id",
+        )
+    return Fatal(reasons) if reasons else _trimmed(value)
+
+
+def _id_too_long(length: int) -> str:
+    return f"{length} characters long; Pinterest accepts at most {EVENT_ID_LIMIT} characters"
+
+
+def web_url(value: object, ctx: EventContext) -> object:
+    """``event_source_url``: text that is an ``http://`` or ``https://`` URL (scheme in any
+    case) with a host, output as given (trimmed)."""
+    shown = text(value, ctx)
+    if type(shown) is not str or is_web_url(shown):
+        return shown
+    return _NOT_WEB_URL
 
 
 def boolean(value: object, ctx: EventContext) -> object:
@@ -152,7 +228,9 @@ def decimal_text(value: object) -> str | None:
 def decimal(value: object, ctx: EventContext) -> object:
     """Spec 4.5: a JSON number or a plain decimal string (``12,5`` too) as shortest text."""
     shown = decimal_text(value)
-    return shown if shown is not None else _NOT_DECIMAL
+    if shown is None:
+        return _NOT_DECIMAL
+    return shown if len(shown) <= MAX_TEXT else too_long(len(shown))
 
 
 def integer(value: object, ctx: EventContext) -> object:
@@ -174,9 +252,14 @@ def integer(value: object, ctx: EventContext) -> object:
 
 
 def count(value: object, ctx: EventContext) -> object:
-    """``num_items``: the length of a non-empty list, or a whole number given directly."""
+    """``num_items``: how many elements of a list are objects (left out when none are, spec
+    6), or a whole number given directly."""
     if type(value) is list:
-        return len(value)
+        objects = len(value)
+        for element in value:
+            if type(element) is not dict:
+                objects -= 1
+        return objects or None
     result = integer(value, ctx)
     return _NOT_COUNT if isinstance(result, Reject) else result
 
@@ -211,4 +294,4 @@ def ip_address(value: object, ctx: EventContext) -> object:
         ipaddress.IPv6Address(address)
     except ValueError:
         return _NOT_IP
-    return address
+    return address if len(address) <= MAX_TEXT else too_long(len(address))  # a long zone id

@@ -2,15 +2,16 @@
 
 A rule is a function ``(value, ctx) -> output``. It returns the normalised output, ``None``
 when the value normalises to nothing (treated as missing, silently), or a :class:`Reject`
-naming the reason (the caller warns and tries the next source). A rule that keeps part of a
-list calls :meth:`EventContext.note` for each dropped element.
+naming the reason (the caller warns and tries the next source), or a :class:`Fatal` when
+the value makes the event invalid outright (no other source is tried). A rule that keeps
+part of a list calls :meth:`EventContext.note` for each dropped element.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-__all__ = ["CountryLookup", "EventContext", "Reject", "Rule", "kind_of"]
+__all__ = ["CountryLookup", "EventContext", "Fatal", "Reject", "Rule", "kind_of"]
 
 
 class Reject:
@@ -20,6 +21,21 @@ class Reject:
 
     def __init__(self, reason: str) -> None:
         self.reason = reason
+
+
+class Fatal(Reject):
+    """A value that makes the event invalid: its source stays chosen, no other is tried.
+
+    Used by ``event_id`` (spec 6): falling back to another id would break deduplication
+    with the Pinterest tag. ``reasons`` become one error each; ``reason`` joins them (for
+    configuration errors, which treat a Fatal as any other Reject).
+    """
+
+    __slots__ = ("reasons",)
+
+    def __init__(self, reasons: tuple[str, ...]) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
 
 
 CountryLookup = Callable[[list[object]], "str | None"]

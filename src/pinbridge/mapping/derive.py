@@ -1,40 +1,31 @@
 """Derived fields (spec 4.1 and 4.3): what to use when no mapped source gives a value.
 
 ``action_source`` falls back on the event's ``type``, then on the app's OS, then ``web``.
-``click_id`` falls back on the ``epik`` query parameter of the resolved
-``event_source_url``, then on the click-id cookie in the raw cookie string.
+``click_id`` falls back on the ``epik`` query parameter of the resolved (hence accepted)
+``event_source_url``, then on the click-id cookie in the raw cookie string. A derivation
+returns valid text or None; a candidate it drops (too long) is noted as ``(from where):
+reason``, which the caller turns into a warning after the field's name.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from urllib.parse import unquote, urlsplit
 
+from pinbridge.mapping.coerce import valid_text
 from pinbridge.mapping.context import EventContext, Reject
 from pinbridge.mapping.paths import walk
+from pinbridge.mapping.urls import percent_decoded, url_query
 
 __all__ = [
     "ACTION_SOURCES",
     "action_source",
     "click_id_fallback",
     "derive_action_source",
-    "percent_decoded",
-    "url_query",
 ]
 
 ACTION_SOURCES = frozenset({"app_android", "app_ios", "offline", "web"})
 _APP_OS = {"android": "app_android", "ios": "app_ios", "ipados": "app_ios", "iphone os": "app_ios"}
 _NOT_ACTION_SOURCE = Reject("not one of app_android, app_ios, offline, web")
-_ASCII_ESCAPES = {
-    f"{high}{low}": chr(int(high + low, 16))
-    for high in "01234567"
-    for low in "0123456789abcdefABCDEF"
-}
-"""``%xx`` escapes of ASCII characters (both cases), as urllib.parse.unquote decodes them."""
-
-_URLSPLIT_SPECIAL = re.compile(r"[\[\]\t\r\n]")
-"""What urlsplit deletes (tab, CR, LF) or checks (the brackets of an IPv6 host)."""
 _TYPE = (("type", None),)
 _APP = (("context", None), ("app", None))
 _OS_SOURCES = (
@@ -42,8 +33,8 @@ _OS_SOURCES = (
     (("context", None), ("device", None), ("type", None)),
 )
 _COOKIE_SOURCES = (
-    (("context", None), ("device", None), ("cookie", None)),
-    (("context", None), ("cookie", None)),
+    ("context.device.cookie", (("context", None), ("device", None), ("cookie", None))),
+    ("context.cookie", (("context", None), ("cookie", None))),
 )
 
 
@@ -75,18 +66,31 @@ def click_id_fallback(cookie_name: str) -> Callable[[EventContext], str | None]:
 
     def derive(ctx: EventContext) -> str | None:
         if ctx.url is not None and "epik=" in ctx.url:
-            found = _query_parameter(ctx.url, "epik")
+            found = _usable(_query_parameter(ctx.url, "epik"), "the epik parameter", ctx)
             if found:
                 return found
-        for steps in _COOKIE_SOURCES:
+        for path, steps in _COOKIE_SOURCES:
             cookies = walk(ctx.root, steps)
             if type(cookies) is str and prefix in cookies:
-                found = _cookie(cookies, prefix)
+                found = _usable(
+                    _cookie(cookies, prefix), f"the {cookie_name} cookie in {path}", ctx
+                )
                 if found:
                     return found
         return None
 
     return derive
+
+
+def _usable(found: str | None, where: str, ctx: EventContext) -> str | None:
+    """``found`` as valid text (spec 6's length limit included); a note when it is not."""
+    if not found:
+        return None
+    checked = valid_text(found)
+    if type(checked) is Reject:
+        ctx.note(f"(from {where}): {checked.reason}")
+        return None
+    return checked  # type: ignore[return-value]
 
 
 def _query_parameter(url: str, name: str) -> str | None:
@@ -103,22 +107,6 @@ def _query_parameter(url: str, name: str) -> str | None:
     return None
 
 
-def url_query(url: str) -> str | None:
-    """``urlsplit(url).query``, None when urlsplit refuses the URL.
-
-    urlsplit costs about 1 µs, mostly on parts the query does not need. The query is what
-    lies between the first ``?`` and the first ``#`` (scheme and host contain neither), so
-    ASCII URLs without what urlsplit deletes (tab, CR, LF) or checks (``[``, ``]``: IPv6
-    hosts) are split here; anything else goes through urlsplit.
-    """
-    if url.isascii() and _URLSPLIT_SPECIAL.search(url) is None:
-        return url.partition("#")[0].partition("?")[2]
-    try:
-        return urlsplit(url).query
-    except ValueError:
-        return None
-
-
 def _cookie(cookies: str, prefix: str) -> str | None:
     """The value of the cookie whose ``name=`` is ``prefix``, URL-decoded, quotes dropped."""
     start = cookies.find(prefix)
@@ -133,18 +121,3 @@ def _cookie(cookies: str, prefix: str) -> str | None:
                 return value
         start = cookies.find(prefix, start + 1)
     return None
-
-
-def percent_decoded(text: str) -> str:
-    """urllib.parse.unquote, without its generic machinery when every escape is ASCII."""
-    if "%" not in text:
-        return text
-    head, *rest = text.split("%")
-    parts = [head]
-    for part in rest:
-        char = _ASCII_ESCAPES.get(part[:2])
-        if char is None:  # an invalid or non-ASCII escape: let urllib decide
-            return unquote(text)
-        parts.append(char)
-        parts.append(part[2:])
-    return "".join(parts)

@@ -2,8 +2,10 @@
 
 A source value is a string, a number or a list of them. Each element is NFC-normalised and
 trimmed; 64 hex characters are taken as already hashed (lower-cased, not hashed again);
-anything else goes through the field's normaliser and is hashed. The output is always a
-list of lower-case hex digests, empties dropped, duplicates removed, order kept.
+anything else goes through the field's normaliser, whose shape checks (``em``: an address;
+``ph``: 7 to 15 digits) may reject it, and is hashed. The output is always a list of
+lower-case hex digests, empties dropped, duplicates removed, order kept; each rejected
+element of a list gives its own warning, naming its index.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ _GENDERS = {
     **dict.fromkeys(("m", "male", "man"), "m"),
     **dict.fromkeys(("n", "non-binary", "non binary", "nonbinary"), "n"),
 }
+_WHITESPACE = re.compile(r"\s")  # the same characters as str.isspace
+_PHONE_DIGITS = (7, 15)
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})|(\d{4})/(\d{2})/(\d{2})|(\d{4})(\d{2})(\d{2})")
 _ZIP_PLUS_4 = re.compile(r"(\d{5})[-\s]\d{4}")
 _ZIP_9 = re.compile(r"\d{9}")
@@ -45,10 +49,42 @@ _NOT_STATE = Reject("not a 2-letter state code or a subdivision name of the user
 _NOT_COUNTRY = Reject("not an ISO country code or English country name")
 _ZERO_ID = Reject("the all-zero advertising id (tracking limited) is left out")
 _NOTHING_LEFT = Reject("nothing is left after normalisation")
+_NOT_EMAIL = Reject(
+    "not an email address (one @, text before it, a domain with a dot after it, no spaces)"
+)
+_NUMBER_NOT_EMAIL = Reject("a number is not an email address")
 
 
 def _lower(text: str, ctx: EventContext) -> str:
     return text.lower()
+
+
+def _email(text: str, ctx: EventContext) -> str | Reject:
+    lowered = text.lower()
+    return lowered if _is_address(lowered) else _NOT_EMAIL
+
+
+def _is_address(text: str) -> bool:
+    """Spec 5's shape of an email address: one @ with something before it, a domain after it
+    that contains a dot and neither starts nor ends with one, no whitespace anywhere.
+    (Written without a regex: a backtracking one is quadratic on a domain full of dots.)"""
+    local, _, domain = text.partition("@")
+    return (
+        bool(local)
+        and "." in domain
+        and domain[0] != "."
+        and domain[-1] != "."
+        and "@" not in domain
+        and _WHITESPACE.search(text) is None
+    )
+
+
+def _ascii_address_or_digest(text: str) -> bool:
+    """Whether untrimmed ASCII ``text``, trimmed, is a digest or an address (any case)."""
+    trimmed = text.strip()
+    if len(trimmed) == 64 and not trimmed.strip(_HEX):
+        return True
+    return _is_address(trimmed)
 
 
 def _as_is(text: str, ctx: EventContext) -> str:
@@ -57,7 +93,12 @@ def _as_is(text: str, ctx: EventContext) -> str:
 
 def _phone(text: str, ctx: EventContext) -> str | Reject:
     digits = phone_digits(text, None if text[0] == "+" or text[:2] == "00" else ctx.country())
-    return digits or Reject("no digits in the phone number")
+    if not digits:
+        return Reject("no digits in the phone number")
+    low, high = _PHONE_DIGITS
+    if low <= len(digits) <= high:
+        return digits
+    return Reject(f"{len(digits)} digits; a phone number has {low} to {high} (E.164)")
 
 
 def _gender(text: str, ctx: EventContext) -> str | Reject:
@@ -137,24 +178,24 @@ def _maid(text: str, ctx: EventContext) -> str | Reject:
     return _ZERO_ID if set(text) <= _ZERO_MAID else text
 
 
-def hashed_rule(normalise: Normaliser) -> Rule:
-    """The field rule that hashes every element of a value after ``normalise``."""
+def hashed_rule(normalise: Normaliser, number: Reject | None = None) -> Rule:
+    """The field rule that hashes every element of a value after ``normalise``; a number
+    is rejected with ``number`` when given (an email is never a number)."""
 
     def rule(value: object, ctx: EventContext) -> object:
-        if type(value) is str:  # the common case: one value
-            single = _digest(value, normalise, ctx)
+        if type(value) is not list:  # the common case: one value
+            single = _digest(value, normalise, ctx, number)
             return single if single is None or type(single) is Reject else [single]
-        elements = value if type(value) is list else (value,)
         digests: list[str] = []
         reason: Reject | None = None
-        for element in elements:
-            outcome = _digest(element, normalise, ctx)
+        for index, element in enumerate(value):
+            outcome = _digest(element, normalise, ctx, number)
             if outcome is None:
                 continue
             if type(outcome) is Reject:
                 if reason is not None:
                     ctx.note(reason.reason)  # earlier rejects of a list that may still succeed
-                reason = outcome
+                reason = Reject(f"{outcome.reason} (list index {index})")
             elif outcome not in digests:
                 digests.append(outcome)  # type: ignore[arg-type]
         if digests:
@@ -166,11 +207,15 @@ def hashed_rule(normalise: Normaliser) -> Rule:
     return rule
 
 
-def _digest(element: object, normalise: Normaliser, ctx: EventContext) -> str | Reject | None:
+def _digest(
+    element: object, normalise: Normaliser, ctx: EventContext, number: Reject | None
+) -> str | Reject | None:
     kind = type(element)
     if kind is str:
         text: str = element  # type: ignore[assignment]
     elif kind is int or kind is float:
+        if number is not None:
+            return number
         shown = number_text(element)  # type: ignore[arg-type]
         if shown is None:
             return _NOT_TEXT
@@ -199,7 +244,7 @@ def _digest(element: object, normalise: Normaliser, ctx: EventContext) -> str | 
 
 
 HASHED_RULES: dict[str, Rule] = {
-    "em": hashed_rule(_lower),
+    "em": hashed_rule(_email, number=_NUMBER_NOT_EMAIL),
     "ph": hashed_rule(_phone),
     "ge": hashed_rule(_gender),
     "db": hashed_rule(_birthdate),
@@ -227,13 +272,17 @@ def _as_is_digest(text: str) -> str:
     return sha256(text.encode()).hexdigest()
 
 
-ASCII_DIGESTS: dict[Rule, Callable[[str], str]] = {
-    HASHED_RULES["em"]: _lower_digest,
-    HASHED_RULES["fn"]: _lower_digest,
-    HASHED_RULES["ln"]: _lower_digest,
-    HASHED_RULES["external_id"]: _as_is_digest,
+AsciiTest = Callable[[str], object]
+"""A cheap test of untrimmed ASCII text: truthy when the fast path may be taken."""
+
+ASCII_DIGESTS: dict[Rule, tuple[Callable[[str], str], AsciiTest | None]] = {
+    HASHED_RULES["em"]: (_lower_digest, _ascii_address_or_digest),
+    HASHED_RULES["fn"]: (_lower_digest, None),
+    HASHED_RULES["ln"]: (_lower_digest, None),
+    HASHED_RULES["external_id"]: (_as_is_digest, None),
 }
 """For rules whose normaliser needs no context: ``rule(v, ctx) == [digest(v.strip())]``
-whenever ``v`` is ASCII text that is not blank (no NFC, nothing can be left empty or fail to
-encode). The digest takes the stripped text because the generated code has just stripped it
-to test for blanks (codegen.ascii_fast)."""
+whenever ``v`` is ASCII text that is not blank and passes the test, when there is one (no
+NFC, nothing can be left empty or fail to encode, the shape is right). The digest takes the
+stripped text because the generated code has just stripped it to test for blanks
+(codegen.ascii_fast)."""

@@ -21,8 +21,11 @@ class MappingOptions:
     """The mapping-related parts of the configuration (sections 2, 4.3, 6 and 7 of the spec).
 
     ``events`` is the raw ``[events]`` table and ``fields`` the raw ``[mapping]`` table,
-    exactly as read from TOML; the mapper validates both. ``config_prefix`` goes before the
-    keys its errors name (``"destinations.fr."`` for a destination's tables).
+    exactly as read from TOML; the mapper validates both. ``config_prefix`` says where these
+    keys live, for error messages: empty for pinbridge.toml's own sections (``[mapping]
+    'user_data.foo'``), or a destination's table such as ``destinations.fr.`` (messages then
+    give full TOML keys: ``destinations.fr.mapping."user_data.foo"``,
+    ``destinations.fr.partner_name``).
     """
 
     events: Mapping[str, object] = field(default_factory=lambda: _EMPTY)

@@ -18,6 +18,7 @@ from pinbridge.mapping.nodes import NodeOp, NodeTable
 from pinbridge.mapping.options import MappingOptions
 from pinbridge.mapping.overrides import (
     Const,
+    KeyNames,
     Override,
     Source,
     check_options,
@@ -117,14 +118,16 @@ class Plan:
 
 def compile_plan(options: MappingOptions) -> Plan:
     """Validate ``options`` (raising ConfigError naming the key) and compile them."""
+    names = KeyNames(options.config_prefix)
     check_options(
         options.unmapped_events,
         options.consent_categories,
         options.click_id_cookie_name,
         options.partner_name,
+        names,
     )
-    overrides = field_overrides(options.fields)
-    events = {**EVENT_NAMES, **event_overrides(options.events)}
+    overrides = field_overrides(options.fields, names)
+    events = {**EVENT_NAMES, **event_overrides(options.events, names)}
     sources = _effective_sources(overrides, options.partner_name)
     derivations: dict[str, Derivation] = {
         "action_source": derive_action_source,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pinbridge.mapping.context import EventContext, Reject, Rule
 from pinbridge.mapping.plan import CompiledSource, FieldStep
 
-__all__ = ["REJECTED", "lookup", "resolve", "resolve_sources", "warn_notes"]
+__all__ = ["REJECTED", "lookup", "resolve", "resolve_sources", "warn_derived", "warn_notes"]
 
 
 class _Rejected:
@@ -102,4 +102,11 @@ def warn_notes(label: Label, source: str, ctx: EventContext, warnings: list[str]
     """Turn the rule's notes about dropped list elements into warnings."""
     for note in ctx.notes:
         warnings.append(f"{label_text(label)} (from {source}): {note}")
+    ctx.notes.clear()
+
+
+def warn_derived(label: str, ctx: EventContext, warnings: list[str]) -> None:
+    """Turn a derivation's notes (``(from where): reason``, see derive.py) into warnings."""
+    for note in ctx.notes:
+        warnings.append(f"{label} {note}")
     ctx.notes.clear()

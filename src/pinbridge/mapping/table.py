@@ -50,13 +50,13 @@ def _hashed(name: str, *sources: str) -> Field:
 
 
 FIELDS: dict[str, Field] = _rows(
-    Field("event_id", ("partners.pinterest.event_id", "context.event_id"), coerce.text),
+    Field("event_id", ("partners.pinterest.event_id", "context.event_id"), coerce.event_id),
     Field("action_source", ("partners.pinterest.action_source",), action_source, "action_source"),
     Field("event_time", ("context.event_timestamp", "event_timestamp"), event_time, "received_at"),
     Field(
         "event_source_url",
         ("context.page.url", "url", "context.page.location.href"),
-        coerce.text,
+        coerce.web_url,
     ),
     Field("opt_out", ("partners.pinterest.opt_out",), coerce.boolean),
     Field("app_id", ("context.app.namespace",), coerce.text),

@@ -40,8 +40,12 @@ def _check_settings(settings: QueueSettings) -> None:
     """Range checks for the keys ``config.py`` does not check itself."""
     if settings.pool_size < 1:
         raise ConfigError("[queue] pool_size must be at least 1 (default 8)")
-    if settings.connect_timeout_seconds <= 0:
-        raise ConfigError("[queue] connect_timeout_seconds must be greater than 0 (default 10)")
+    if settings.pool_wait_seconds <= 0:
+        raise ConfigError("[queue] pool_wait_seconds must be greater than 0 (default 1)")
+    if settings.connect_timeout_seconds < 2:
+        raise ConfigError(
+            "[queue] connect_timeout_seconds must be at least 2 (libpq's minimum; default 2)"
+        )
     if settings.busy_timeout_seconds <= 0:
         raise ConfigError("[queue] busy_timeout_seconds must be greater than 0 (default 30)")
     for key in ("max_depth", "dedup_window_hours", "lease_seconds", "retention_days"):

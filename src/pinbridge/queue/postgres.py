@@ -3,24 +3,32 @@
 Several pinbridge processes (on several machines) share one database. Leases lock their
 rows with ``FOR UPDATE SKIP LOCKED`` while they are taken and carry an expiry, so rows held
 by a node that dies become ready again after ``lease_seconds``; dedup keys are a primary key
-claimed with ``ON CONFLICT``, so two nodes never both accept the same event.
+claimed with ``ON CONFLICT``, so two nodes never both accept the same event. Connections,
+and how failures are reported (fast while the database is down), are
+:mod:`pinbridge.queue.postgres_connections`' job.
 """
 
 from __future__ import annotations
 
-import math
 from collections import Counter
-from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
 
 import psycopg
 from psycopg import sql
-from psycopg.errors import TransactionRollback
-from psycopg_pool import ConnectionPool, PoolTimeout
 
 from pinbridge.config import QueueSettings
 from pinbridge.queue import counters
 from pinbridge.queue import postgres_sql as q
+from pinbridge.queue.breaker import Breaker
+from pinbridge.queue.postgres_connections import (
+    Connection,
+    PostgresConnections,
+    cause,
+    connect_timeout,
+    disk_full,
+    is_disk_full,
+)
 from pinbridge.queue.records import (
     DeadLetter,
     EnqueueResult,
@@ -29,7 +37,6 @@ from pinbridge.queue.records import (
     NewEvent,
     Outcome,
     PauseState,
-    QueueDiskFull,
     QueueFull,
     QueueUnavailable,
 )
@@ -40,7 +47,6 @@ from pinbridge.queue.rules import (
     check_lease_args,
     check_outcomes,
     dedup_expires_at,
-    disk_full_message,
     extended,
     first_in_call,
     full_message,
@@ -61,58 +67,29 @@ from pinbridge.queue.urls import PostgresTarget
 
 __all__ = ["PostgresQueue"]
 
-_T = TypeVar("_T")
-_Connection = psycopg.Connection[Any]
 _SCHEMA_LOCK = 0x70696E62726467  # "pinbrdg": serialises schema creation across nodes
-_TRANSACTION_RETRIES = 5
 _PURGE_LIMIT = 5000
-_DISK_FULL = frozenset({"53100", "53000"})  # disk_full, insufficient_resources
-_DISK_FULL_FIX = "on the PostgreSQL server (its data directory, WAL or tablespace disk)"
 
 
 class PostgresQueue:
-    """A :class:`~pinbridge.queue.base.Queue` in PostgreSQL; see the module docstring."""
+    """A :class:`~pinbridge.queue.base.Queue` in PostgreSQL; see the module docstring.
+    ``breaker`` replaces the default one (tests give it a clock they control)."""
 
-    def __init__(self, target: PostgresTarget, settings: QueueSettings) -> None:
+    def __init__(
+        self, target: PostgresTarget, settings: QueueSettings, *, breaker: Breaker | None = None
+    ) -> None:
         self._target = target
         self._settings = settings
-        self._connect_timeout = max(2, math.ceil(settings.connect_timeout_seconds))
         self._init_schema()
-        self._pool: ConnectionPool[_Connection] = ConnectionPool(
-            target.conninfo,
-            min_size=1,
-            max_size=settings.pool_size,
-            kwargs={"connect_timeout": self._connect_timeout},
-            configure=self._configure,
-            check=ConnectionPool.check_connection,
-            timeout=settings.connect_timeout_seconds,
-            name="pinbridge-queue",
-            open=False,
-        )
-        try:
-            self._pool.open(wait=True, timeout=settings.connect_timeout_seconds)
-        except PoolTimeout:
-            self._pool.close()
-            raise QueueUnavailable(
-                f"cannot open queue {target.display}: no connection within "
-                f"{settings.connect_timeout_seconds:g} s"
-            ) from None
-
-    # -- connections ------------------------------------------------------------------
-
-    def _configure(self, conn: _Connection) -> None:
-        if self._target.schema is not None:
-            conn.execute(
-                sql.SQL("SET search_path TO {}").format(sql.Identifier(self._target.schema))
-            )
-            conn.commit()
+        self._connections = PostgresConnections(target, settings, breaker=breaker)
+        self._run = self._connections.run
 
     def _init_schema(self) -> None:
         """Create the tables once; the advisory lock makes concurrent first starts safe."""
         schema = self._target.schema
         try:
             with psycopg.connect(
-                self._target.conninfo, connect_timeout=self._connect_timeout
+                self._target.conninfo, connect_timeout=connect_timeout(self._settings)
             ) as conn:
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
                 if schema is not None:
@@ -139,33 +116,12 @@ class PostgresQueue:
                     for statement in index_statements():
                         conn.execute(statement)
         except psycopg.Error as exc:
-            if exc.sqlstate in _DISK_FULL:
-                raise self._disk_full(exc) from None
+            if is_disk_full(exc):
+                raise disk_full(self._target.display, exc) from None
             raise QueueUnavailable(
-                f"cannot open queue {self._target.display}: {_cause(exc)}"
+                f"cannot open queue {self._target.display}: {cause(exc)}"
             ) from None
         check_version(version, self._target.display)
-
-    def _disk_full(self, exc: psycopg.Error) -> QueueDiskFull:
-        return QueueDiskFull(disk_full_message(self._target.display, _cause(exc), _DISK_FULL_FIX))
-
-    def _run(self, work: Callable[[_Connection], _T]) -> _T:
-        """Run ``work`` in one transaction, retrying it when PostgreSQL aborted it to break
-        a deadlock or a serialisation conflict; connection trouble -> QueueUnavailable."""
-        for attempt in range(_TRANSACTION_RETRIES):
-            try:
-                with self._pool.connection() as conn:
-                    return work(conn)
-            except TransactionRollback:
-                if attempt == _TRANSACTION_RETRIES - 1:
-                    raise
-            except psycopg.OperationalError as exc:
-                if exc.sqlstate in _DISK_FULL:
-                    raise self._disk_full(exc) from None
-                raise QueueUnavailable(f"queue {self._target.display}: {_cause(exc)}") from None
-            except PoolTimeout as exc:
-                raise QueueUnavailable(f"queue {self._target.display}: {_cause(exc)}") from None
-        raise AssertionError("unreachable")  # pragma: no cover
 
     # -- writes -----------------------------------------------------------------------
 
@@ -187,7 +143,7 @@ class PostgresQueue:
         }
         max_depth = self._settings.max_depth
 
-        def work(conn: _Connection) -> set[int]:
+        def work(conn: Connection) -> set[int]:
             rows = conn.execute(q.ENQUEUE, {**params, "slot": counters.random_slot()})
             stored: set[int] = set()
             depth = 0
@@ -234,7 +190,7 @@ class PostgresQueue:
             "only": wanted,
         }
 
-        def work(conn: _Connection) -> Lease | None:
+        def work(conn: Connection) -> Lease | None:
             rows = conn.execute(q.HEADS if wanted is None else q.HEAD_OF, params).fetchall()
             if not rows:
                 return None
@@ -273,7 +229,7 @@ class PostgresQueue:
             "token": lease.token,
         }
 
-        def work(conn: _Connection) -> set[int]:
+        def work(conn: Connection) -> set[int]:
             return {int(row[0]) for row in conn.execute(q.EXTEND, params)}
 
         return extended(lease, self._run(work), now + lease_seconds)
@@ -292,7 +248,7 @@ class PostgresQueue:
             "now": now,
         }
 
-        def work(conn: _Connection) -> None:
+        def work(conn: Connection) -> None:
             before = dict(conn.execute(q.LEASED_STATUSES, params).fetchall())
             changed = conn.execute(q.COMPLETE, params).fetchall()
             moves = counters.moved((str(before[i]), str(new)) for i, new in changed)
@@ -311,7 +267,7 @@ class PostgresQueue:
             "expires_at": dedup_expires_at(now, self._settings.dedup_window_hours),
         }
 
-        def work(conn: _Connection) -> int:
+        def work(conn: Connection) -> int:
             per_destination = {str(d): int(n) for d, n in conn.execute(q.REPLAY, params)}
             count = sum(per_destination.values())
             _add_counts(
@@ -329,7 +285,7 @@ class PostgresQueue:
             "limit": _PURGE_LIMIT,
         }
 
-        def chunk(conn: _Connection) -> int:
+        def chunk(conn: Connection) -> int:
             gone: Counter[str] = Counter()
             failed: Counter[str] = Counter()
             for status, destination, n in conn.execute(q.PURGE_CHUNK, params):
@@ -407,10 +363,10 @@ class PostgresQueue:
         self._run(lambda conn: conn.execute("SELECT 1 FROM pinbridge_meta LIMIT 1").fetchall())
 
     def close(self) -> None:
-        self._pool.close()
+        self._connections.close()
 
 
-def _depth(conn: _Connection) -> int:
+def _depth(conn: Connection) -> int:
     return _one_int(conn.execute(q.DEPTH))
 
 
@@ -420,7 +376,7 @@ def _one_int(cursor: psycopg.Cursor[Any]) -> int:
 
 
 def _add_counts(
-    conn: _Connection, deltas: Mapping[str, int], failed: Mapping[str, int] | None = None
+    conn: Connection, deltas: Mapping[str, int], failed: Mapping[str, int] | None = None
 ) -> None:
     """Add the transaction's net change per status (and of dead letters per destination,
     ``failed``), last, after its rows are locked (so counter locks never come between row
@@ -428,9 +384,3 @@ def _add_counts(
     counters.add(conn.execute, deltas, "%s")
     if failed:
         counters.add_failed(conn.execute, failed, "%s")
-
-
-def _cause(exc: BaseException) -> str:
-    """The first line of a driver error (libpq never puts the password in it)."""
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__

@@ -2,20 +2,16 @@
 
 Every write runs in a ``BEGIN IMMEDIATE`` transaction, so writers (threads of this
 process or other processes on the same file) take turns and each commit is on disk when the
-call returns. Connections come from a small per-queue pool, one per concurrent caller.
+call returns. Connections, and how failures are reported, are
+:mod:`pinbridge.queue.sqlite_connections`' job.
 """
 
 from __future__ import annotations
 
-import errno
 import json
 import sqlite3
-import threading
-import time
 from collections import Counter
-from collections.abc import Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Collection, Mapping, Sequence
 
 from pinbridge.config import QueueSettings
 from pinbridge.queue import counters
@@ -28,7 +24,6 @@ from pinbridge.queue.records import (
     NewEvent,
     Outcome,
     PauseState,
-    QueueDiskFull,
     QueueFull,
     QueueUnavailable,
 )
@@ -39,7 +34,6 @@ from pinbridge.queue.rules import (
     check_lease_args,
     check_outcomes,
     dedup_expires_at,
-    disk_full_message,
     extended,
     first_in_call,
     full_message,
@@ -58,154 +52,26 @@ from pinbridge.queue.schema import (
     table_statements,
     upgrade,
 )
+from pinbridge.queue.sqlite_connections import SqliteConnections
 
 __all__ = ["SqliteQueue"]
 
 _PURGE_CHUNK = 2000
 
 
-def _switch_to_wal(conn: sqlite3.Connection, timeout: float) -> str:
-    """Put the file in WAL mode (a no-op once it is) and return the journal mode in force.
-
-    Switching a new file into WAL needs an exclusive lock, and SQLite answers
-    ``SQLITE_BUSY`` at once, without calling the busy handler, when several processes
-    create the same queue at the same moment. This retries that answer, with short
-    growing sleeps, until ``timeout`` seconds have passed.
-    """
-    deadline = time.monotonic() + timeout
-    pause = 0.002
-    while True:
-        try:
-            return str(conn.execute("PRAGMA journal_mode=WAL").fetchone()[0])
-        except sqlite3.OperationalError as exc:
-            if not _is_busy(exc) or time.monotonic() + pause > deadline:
-                raise
-        time.sleep(pause)
-        pause = min(pause * 2, 0.05)
-
-
-def _is_busy(exc: sqlite3.Error) -> bool:
-    """Whether SQLite gave up waiting for another connection's lock (SQLITE_BUSY)."""
-    return _primary_code(exc) == sqlite3.SQLITE_BUSY
-
-
-def _is_full(exc: BaseException) -> bool:
-    """Whether the disk (or the file's size limit) is full: SQLite's SQLITE_FULL, or an
-    ENOSPC from the operating system."""
-    if isinstance(exc, sqlite3.Error):
-        return _primary_code(exc) == sqlite3.SQLITE_FULL
-    return isinstance(exc, OSError) and exc.errno == errno.ENOSPC
-
-
-def _primary_code(exc: sqlite3.Error) -> int:
-    code: int = getattr(exc, "sqlite_errorcode", 0)  # absent on errors raised by the module itself
-    return code & 0xFF
-
-
 class SqliteQueue:
     """A :class:`~pinbridge.queue.base.Queue` in one SQLite file; see the module docstring."""
 
     def __init__(self, path: str, settings: QueueSettings, display: str) -> None:
-        self._path = path
         self._settings = settings
         self._display = display
-        self._idle: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
-        self._write_lock = threading.Lock()
-        self._closed = False
+        self._connections = SqliteConnections(path, settings, display)
+        self._connection = self._connections.connection
+        self._write = self._connections.write
         self._init_schema()
 
-    # -- connections ------------------------------------------------------------------
-
-    def _connect(self) -> sqlite3.Connection:
-        try:
-            conn = sqlite3.connect(
-                self._path,
-                timeout=self._settings.busy_timeout_seconds,
-                isolation_level=None,
-                check_same_thread=False,
-            )
-            mode = _switch_to_wal(conn, self._settings.busy_timeout_seconds)
-            conn.execute("PRAGMA synchronous=FULL")
-        except sqlite3.Error as exc:
-            raise self._open_error(exc) from None
-        if mode.lower() != "wal":
-            conn.close()
-            raise QueueUnavailable(
-                f"cannot open queue {self._display}: the file system does not support "
-                f"SQLite's WAL mode (journal_mode is {mode}); put the file on a local disk"
-            )
-        return conn
-
-    def _open_error(self, exc: sqlite3.Error) -> QueueUnavailable:
-        """Why the file could not be opened, with the fix that fits the cause."""
-        if _is_full(exc):
-            return self._disk_full(exc)
-        if _is_busy(exc):
-            return QueueUnavailable(
-                f"cannot open queue {self._display}: {exc} (another process held a write "
-                f"lock for longer than [queue] busy_timeout_seconds = "
-                f"{self._settings.busy_timeout_seconds:g}; let it finish or raise that setting)"
-            )
-        parent = Path(self._path).resolve().parent
-        return QueueUnavailable(
-            f"cannot open queue {self._display}: {exc} "
-            f"(check that {parent} exists and is writable, and that the file is a "
-            "pinbridge SQLite queue)"
-        )
-
-    def _disk_full(self, exc: BaseException) -> QueueDiskFull:
-        where = f"on the disk that holds {Path(self._path).resolve().parent}"
-        return QueueDiskFull(disk_full_message(self._display, str(exc), where))
-
-    @contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            if self._closed:
-                raise QueueUnavailable(f"queue {self._display} is closed")
-            conn = self._idle.pop() if self._idle else None
-        if conn is None:
-            conn = self._connect()
-        try:
-            yield conn
-        except (sqlite3.OperationalError, OSError) as exc:
-            if _is_full(exc):
-                raise self._disk_full(exc) from None
-            if isinstance(exc, OSError):
-                raise
-            raise QueueUnavailable(f"queue {self._display}: {exc}") from None
-        finally:
-            self._release(conn)
-
-    def _release(self, conn: sqlite3.Connection) -> None:
-        """Back to the pool, with any transaction rolled back; closed instead when even the
-        rollback fails (the connection's state is then unknown) or the queue is closed."""
-        keep = True
-        if conn.in_transaction:
-            try:
-                conn.execute("ROLLBACK")
-            except sqlite3.Error:
-                keep = False
-        with self._lock:
-            if keep and not self._closed:
-                self._idle.append(conn)
-                return
-        conn.close()
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; committed (and on disk) when the block ends normally.
-
-        Threads of this process queue on a lock rather than on SQLite's busy handler, which
-        polls with sleeps of up to 100 ms; other processes still wait in the busy handler.
-        """
-        with self._write_lock, self._connection() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            yield conn
-            conn.execute("COMMIT")
-
     def _init_schema(self) -> None:
-        conn = self._connect()
+        conn = self._connections.connect()
         try:
             conn.execute("BEGIN IMMEDIATE")
             for statement in table_statements("sqlite"):
@@ -222,13 +88,13 @@ class SqliteQueue:
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             conn.close()
-            raise self._open_error(exc) from None
+            raise self._connections.open_error(exc) from None
         try:
             check_version(version, self._display)
         except QueueUnavailable:
             conn.close()
             raise
-        self._idle.append(conn)
+        self._connections.keep(conn)
 
     # -- writes -----------------------------------------------------------------------
 
@@ -518,8 +384,4 @@ class SqliteQueue:
             conn.execute("SELECT 1 FROM pinbridge_meta LIMIT 1").fetchall()
 
     def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            idle, self._idle = self._idle, []
-        for conn in idle:
-            conn.close()
+        self._connections.close()

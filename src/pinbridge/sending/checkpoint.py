@@ -8,7 +8,11 @@ batch, so a crash leaves either the previous checkpoint or the new one.
 
 The fingerprint ties it to one version of the input: the file's size, its modification
 time (nanoseconds) and the SHA-256 of its first 64 KiB must all match, otherwise the
-checkpoint is ignored (and a notice says why) and the file is sent from the start.
+checkpoint is ignored (and a notice says why) and the file is sent from the start. The
+checkpoint also says what its positions count (``lines``, or ``events`` for a JSON array or
+JSON over several lines; a checkpoint without it counts lines): one that counts otherwise
+than the input is read now (a version of pinbridge that read the same file as NDJSON) is
+ignored the same way, since its numbers would skip the wrong events.
 """
 
 from __future__ import annotations
@@ -80,6 +84,7 @@ class Checkpoint:
     failed_out_digest: str = ""
     failed_out_bytes: int = 0
     complete: bool = False
+    unit: str = "lines"
 
 
 def path_digest(path: Path) -> str:
@@ -87,8 +92,11 @@ def path_digest(path: Path) -> str:
     return hashlib.sha256(str(path.resolve()).encode()).hexdigest()
 
 
-def load_checkpoint(path: Path, fingerprint: InputFingerprint) -> tuple[Checkpoint | None, str]:
-    """The checkpoint at ``path`` if it belongs to this input, else ``None`` and why not.
+def load_checkpoint(
+    path: Path, fingerprint: InputFingerprint, unit: str = "lines"
+) -> tuple[Checkpoint | None, str]:
+    """The checkpoint at ``path`` if it belongs to this input, read in positions of ``unit``,
+    else ``None`` and why not.
 
     The reason is empty when there simply is no checkpoint. A file that is not a pinbridge
     checkpoint raises :class:`InputError`: skipping lines on a guess is worse than stopping.
@@ -112,6 +120,11 @@ def load_checkpoint(path: Path, fingerprint: InputFingerprint) -> tuple[Checkpoi
             f"checkpoint {path} was written for another version of the input "
             f"(its {', '.join(differences)} differ); ignoring it and starting from the first line"
         )
+    if saved.unit != unit:
+        return None, (
+            f"checkpoint {path} counts {saved.unit} of the input, which is now read as {unit} "
+            f"(written by an older pinbridge?); ignoring it and starting from the first {unit[:-1]}"
+        )
     return saved, ""
 
 
@@ -132,6 +145,7 @@ def save_checkpoint(path: Path, checkpoint: Checkpoint) -> None:
             "bytes": checkpoint.failed_out_bytes,
         },
         "complete": checkpoint.complete,
+        "unit": checkpoint.unit,
     }
     data = orjson.dumps(document) + b"\n"
     directory = path.parent
@@ -171,6 +185,7 @@ def _parse(document: Any) -> Checkpoint:
         str(failed_out["path_sha256"]),
         int(failed_out["bytes"]),
         bool(document["complete"]),
+        str(document.get("unit", "lines")),
     )
 
 

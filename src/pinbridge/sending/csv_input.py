@@ -53,10 +53,11 @@ class _LineFeed:
             return raw.decode("utf-8", errors="replace")
 
 
-def read_csv(handle: BinaryIO, name: str) -> Iterator[InputRecord]:
-    """Yield one record per non-blank row of ``handle`` (binary); ``name`` is for messages.
+def read_csv(handle: BinaryIO, name: str) -> tuple[tuple[Column, ...], Iterator[InputRecord]]:
+    """Read and check the header of ``handle`` (binary); ``name`` is for messages.
 
-    Raises :class:`InputError` (before yielding anything) when the header is missing or bad.
+    Returns the columns and an iterator with one record per non-blank row. Raises
+    :class:`InputError` at once when the header is missing or bad.
     """
     feed = _LineFeed(handle)
     header = next((text for text in feed if text.strip()), None)
@@ -70,7 +71,7 @@ def read_csv(handle: BinaryIO, name: str) -> Iterator[InputRecord]:
         raise InputError(f"{where}: the header is not valid UTF-8; save the file as UTF-8")
     delimiter = _delimiter(header)
     columns = parse_header(next(csv.reader([header], delimiter=delimiter)), where)
-    yield from _rows(feed, columns, delimiter)
+    return columns, _rows(feed, columns, delimiter)
 
 
 def _rows(feed: _LineFeed, columns: Sequence[Column], delimiter: str) -> Iterator[InputRecord]:
@@ -87,7 +88,9 @@ def _rows(feed: _LineFeed, columns: Sequence[Column], delimiter: str) -> Iterato
             if feed.lines < start:
                 return
             problem = f"line {start}: cannot read this CSV row ({exc}); check its quotes"
-            yield InputRecord(span_start, start, feed.lines, feed.offset, None, error=problem)
+            yield InputRecord(
+                span_start, start, feed.lines, feed.offset, None, error=problem, line=start
+            )
             span_start = feed.lines + 1
             continue
         if not any(cell.strip() for cell in row):
@@ -95,10 +98,12 @@ def _rows(feed: _LineFeed, columns: Sequence[Column], delimiter: str) -> Iterato
         error = _row_error(feed.bad_lines[bad_before:], start, row, columns, delimiter)
         if error is None:
             event = build_event(columns, row)
-            yield InputRecord(span_start, start, feed.lines, feed.offset, event)
+            yield InputRecord(span_start, start, feed.lines, feed.offset, event, line=start)
         else:
             text = _as_csv(row, delimiter)
-            yield InputRecord(span_start, start, feed.lines, feed.offset, None, error, text)
+            yield InputRecord(
+                span_start, start, feed.lines, feed.offset, None, error, text, line=start
+            )
         span_start = feed.lines + 1
 
 

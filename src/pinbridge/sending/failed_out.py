@@ -2,8 +2,9 @@
 
 Each line is the original input event (for CSV, the nested event built from the row) with
 one key added in front, ``_pinbridge``: ``{"line": N, "outcome": "failed" | "invalid",
-"reasons": [...]}``. The mapper ignores that key, so the user can fix the events in place
-and send the file again. A line that could not be read at all is kept as text under
+"reasons": [...]}`` (``"index": N`` instead of ``"line"`` for an element of a JSON
+array). The mapper ignores that key, so the user can fix the events in place and send the
+file again. A line that could not be read at all is kept as text under
 ``_pinbridge.input``.
 
 The file holds the user's input as given, which may include clear-text personal data, so
@@ -15,7 +16,7 @@ path (a dry run without ``--failed-out``) nothing is written.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
@@ -58,16 +59,17 @@ class FailedOut:
     def write(
         self,
         *,
-        line: int,
+        where: Mapping[str, int],
         outcome: Literal["failed", "invalid"],
         reasons: Sequence[str],
         event: dict[str, Any] | None,
         text: str | None = None,
     ) -> None:
-        """Add one entry: the event (or the unreadable ``text``) with why it was not sent."""
+        """Add one entry: the event (or the unreadable ``text``) with why it was not sent;
+        ``where`` is ``{"line": N}`` or ``{"index": N}``."""
         if self.path is None:
             return
-        info: dict[str, Any] = {"line": line, "outcome": outcome, "reasons": list(reasons)}
+        info: dict[str, Any] = {**where, "outcome": outcome, "reasons": list(reasons)}
         if event is None:
             info["input"] = text or ""
             entry: dict[str, Any] = {"_pinbridge": info}

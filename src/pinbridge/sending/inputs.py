@@ -9,17 +9,23 @@ from typing import BinaryIO
 
 from pinbridge.errors import InputError
 from pinbridge.sending.csv_input import read_csv
-from pinbridge.sending.ndjson_input import read_ndjson
-from pinbridge.sending.records import InputFormat, InputRecord
+from pinbridge.sending.json_input import read_events
+from pinbridge.sending.records import EventInput, InputFormat
 
-__all__ = ["detect_format", "open_input", "read_records"]
+__all__ = ["FORMATS", "detect_format", "open_input", "read_records"]
+
+FORMATS = ("ndjson", "json", "csv")
+"""What ``--format`` accepts; ``json`` is another name for ``ndjson`` (any JSON shape)."""
 
 
 def detect_format(path: Path, explicit: str | None = None) -> InputFormat:
-    """``explicit`` when given; else CSV for a ``.csv`` file and NDJSON for anything else."""
+    """``explicit`` when given; else CSV for a ``.csv`` file and JSON for anything else.
+
+    The JSON reader tells NDJSON, a JSON array and pretty-printed JSON apart by itself.
+    """
     if explicit is not None:
-        if explicit not in ("ndjson", "csv"):
-            raise InputError(f"unknown input format {explicit!r}; use ndjson or csv")
+        if explicit not in FORMATS:
+            raise InputError(f"unknown input format {explicit!r}; use ndjson, json or csv")
         return "csv" if explicit == "csv" else "ndjson"
     return "csv" if path.suffix.lower() == ".csv" else "ndjson"
 
@@ -37,22 +43,15 @@ def open_input(path: Path) -> BinaryIO:
 
 
 @contextlib.contextmanager
-def read_records(path: Path, input_format: InputFormat) -> Iterator[Iterator[InputRecord]]:
-    """Open ``path`` and yield an iterator over its records; closes the file on exit.
+def read_records(path: Path, input_format: InputFormat) -> Iterator[EventInput]:
+    """Open ``path`` and yield the opened input (its shape and records); closes the file.
 
-    Raises :class:`InputError` naming the file when it cannot be opened, or (for CSV) when
-    its header is missing or bad.
+    Raises :class:`InputError` naming the file when it cannot be opened, when a CSV header
+    is missing or bad, or when a JSON array or document is not valid JSON.
     """
     with open_input(path) as handle:
         if input_format == "ndjson":
-            yield read_ndjson(handle)
+            yield read_events(handle, str(path))
             return
-        records = read_csv(handle, str(path))
-        first = next(records, None)  # reads and checks the header now, before any sending
-        yield _chain(first, records)
-
-
-def _chain(first: InputRecord | None, rest: Iterator[InputRecord]) -> Iterator[InputRecord]:
-    if first is not None:
-        yield first
-        yield from rest
+        columns, records = read_csv(handle, str(path))
+        yield EventInput("csv", records, columns=tuple(column.name for column in columns))

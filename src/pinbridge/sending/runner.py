@@ -10,10 +10,16 @@ therefore loses at most the batch in flight, which a re-run sends again.
 The run stops early when Pinterest refuses the account or token (every later batch would
 be refused too), or when no event of a batch could be delivered once retries ran out
 (Pinterest unreachable); the checkpoint lets the user resume after fixing the cause.
+
+Ctrl-C cancels the run's task (``asyncio.run`` turns SIGINT into a cancellation at the next
+``await``: a request in flight, or a pause the loop takes every few hundred events). The
+records already final are then saved to the checkpoint, the batch in flight is left
+unmarked (a re-run sends it again), and :class:`SendInterrupted` says how far it got.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -32,9 +38,10 @@ from pinbridge.delivery import (
 from pinbridge.delivery.client import MAX_BATCH_EVENTS
 from pinbridge.mapping import Filtered, Invalid, MappingResult
 from pinbridge.sending.checkpoint import Checkpoint, InputFingerprint, save_checkpoint
+from pinbridge.sending.csv_fields import unknown_columns_note
 from pinbridge.sending.failed_out import FailedOut
 from pinbridge.sending.inputs import read_records
-from pinbridge.sending.records import InputRecord
+from pinbridge.sending.records import EventInput, InputRecord
 from pinbridge.sending.session import (
     SendPlan,
     check_paths,
@@ -43,12 +50,16 @@ from pinbridge.sending.session import (
 )
 from pinbridge.sending.summary import SendSummary
 
-__all__ = ["Deliver", "EventMapper", "Reporter", "run_send"]
+__all__ = ["Deliver", "EventMapper", "Reporter", "SendInterrupted", "run_send"]
 
 Deliver = Callable[[Sequence[bytes]], Awaitable[Sequence[EventOutcome]]]
 _MAX_CHUNK_RECORDS = 10_000  # checkpoint at least this often through long unsent stretches
 _MAX_NOTICES = 10
 _PROGRESS_EVERY = 256
+
+
+class SendInterrupted(Exception):
+    """The run was interrupted (Ctrl-C); the message says how far it got and how to resume."""
 
 
 class EventMapper(Protocol):
@@ -90,7 +101,8 @@ async def run_send(
     """Send the file of ``plan``; ``deliver`` may be ``None`` only in a dry run.
 
     Raises :class:`~pinbridge.errors.InputError` when the input, the checkpoint or an output
-    cannot be read or written; everything about single events goes in the summary.
+    cannot be read or written, and :class:`SendInterrupted` when the run is cancelled
+    (Ctrl-C); everything about single events goes in the summary.
     """
     if not 1 <= plan.batch_size <= MAX_BATCH_EVENTS:
         raise ValueError(f"batch_size must be between 1 and {MAX_BATCH_EVENTS}")
@@ -98,15 +110,19 @@ async def run_send(
         raise ValueError("deliver is required unless this is a dry run")
     check_paths(plan)
     summary = SendSummary(plan.input_path, plan.input_format, plan.dry_run)
-    with read_records(plan.input_path, plan.input_format) as records:
+    with read_records(plan.input_path, plan.input_format) as opened:
+        _describe(plan, opened, reporter)
+        summary.input_format = opened.shape
         fingerprint = InputFingerprint.of(plan.input_path)
-        checkpoint = open_checkpoint(plan, fingerprint, summary, reporter.note)
+        checkpoint = open_checkpoint(plan, fingerprint, summary, reporter.note, opened.unit)
         if checkpoint is not None and checkpoint.complete:
             summary.already_complete = True
             if plan.failed_out_path is not None and plan.failed_out_path.exists():
                 summary.failed_out = plan.failed_out_path
             return summary
         failed_out = open_failed_out(plan, checkpoint, reporter.note)
+        if plan.received_at is not None:
+            clock = _fixed_clock(plan.received_at)
         try:
             run = _Run(
                 plan,
@@ -119,12 +135,29 @@ async def run_send(
                 failed_out=failed_out,
             )
             reporter.start(fingerprint.size, plan.input_path.name)
-            await run.consume(records)
+            try:
+                await run.consume(opened.records)
+            except asyncio.CancelledError:
+                raise SendInterrupted(run.interrupted(opened.unit)) from None
         finally:
             failed_out.close()
         if failed_out.exists:
             summary.failed_out = plan.failed_out_path
     return summary
+
+
+def _fixed_clock(at: int) -> Callable[[], float]:
+    return lambda: at
+
+
+def _describe(plan: SendPlan, opened: EventInput, reporter: Reporter) -> None:
+    """Say how a JSON document is read, and warn about CSV columns nothing reads."""
+    if opened.description:
+        reporter.note(f"pinbridge send: {opened.description}")
+    if opened.columns and plan.known_paths:
+        note = unknown_columns_note(str(plan.input_path), opened.columns, plan.known_paths)
+        if note is not None:
+            reporter.note(note)
 
 
 class _Run:
@@ -158,9 +191,9 @@ class _Run:
     async def consume(self, records: Iterable[InputRecord]) -> None:
         """Handle every record (until a stop), then flush and settle the checkpoint."""
         done = self._checkpoint.done if self._checkpoint is not None else None
-        for record in records:
+        for seen, record in enumerate(records, 1):
             self._offset = record.end_offset
-            if done is not None and record.line in done:
+            if done is not None and record.position in done:
                 self._summary.skipped += 1
             else:
                 self._handle(record)
@@ -169,8 +202,9 @@ class _Run:
                 await self._flush()
                 if self._summary.stopped:
                     break
-            elif self._handled % _PROGRESS_EVERY == 0:
+            elif seen % _PROGRESS_EVERY == 0:
                 self._reporter.update(self._offset, self._handled)
+                await asyncio.sleep(0)  # lets Ctrl-C through when nothing else awaits
         else:
             await self._flush()
         if self._unreadable > _MAX_NOTICES:
@@ -219,12 +253,16 @@ class _Run:
         self, record: InputRecord, reasons: Sequence[str], text: str | None = None
     ) -> None:
         self._failed_out.write(
-            line=record.line, outcome="invalid", reasons=reasons, event=record.event, text=text
+            where=record.where(),
+            outcome="invalid",
+            reasons=reasons,
+            event=record.event,
+            text=text,
         )
         self._chunk.final.append(record)
 
     async def _flush(self) -> None:
-        chunk, self._chunk = self._chunk, _Chunk()
+        chunk = self._chunk  # kept until saved, so that an interruption can still save it
         if chunk.pending:
             assert self._deliver is not None
             outcomes = await self._deliver([item.payload for item in chunk.pending])
@@ -236,8 +274,20 @@ class _Run:
                 if self._settle(item, outcome):
                     chunk.final.append(item.record)
             self._check_stop(outcomes)
+        self._chunk = _Chunk()
         self._save(chunk.final)
         self._reporter.update(self._offset, self._handled)
+
+    def interrupted(self, unit: str) -> str:
+        """Save what is final (not the batch in flight) and say how far the run got."""
+        self._save(self._chunk.final)
+        self._chunk = _Chunk()
+        if self._checkpoint is None:
+            return f"interrupted after {self._handled:,} events (a dry run: nothing was sent)"
+        return (
+            f"interrupted after {len(self._checkpoint.done):,} {unit}; checkpoint saved; "
+            "run the same command to resume"
+        )
 
     def _settle(self, item: _Pending, outcome: EventOutcome) -> bool:
         """Count one delivery outcome; true when it is final (the line is done)."""
@@ -250,7 +300,10 @@ class _Run:
         if isinstance(outcome, Rejected):
             summary.failed.add([outcome.message])
             self._failed_out.write(
-                line=item.record.line, outcome="failed", reasons=[outcome.message], event=item.event
+                where=item.record.where(),
+                outcome="failed",
+                reasons=[outcome.message],
+                event=item.event,
             )
             return True
         if isinstance(outcome, Transient):
@@ -284,7 +337,7 @@ class _Run:
         if self._checkpoint is None:
             return
         for record in final:
-            self._checkpoint.done.add(record.span_start, record.line_end)
+            self._checkpoint.done.add(record.span_start, record.position_end)
         self._checkpoint.totals = self._summary.totals()
         self._checkpoint.failed_out_bytes = size
         assert self._plan.checkpoint_path is not None
@@ -307,6 +360,8 @@ def _refused(outcome: AccountRefused) -> str:
 
 
 def _without_line(error: str) -> str:
-    """``line 12: not valid JSON (...)`` -> ``not valid JSON (...)``, to group by reason."""
+    """``line 12: not valid JSON (...)`` or ``[3]: expected ...`` -> the rest, to group by
+    reason."""
     head, separator, rest = error.partition(": ")
-    return rest if separator and head.startswith("line ") else error
+    where = head.startswith("line ") or (head.startswith("[") and head.endswith("]"))
+    return rest if separator and where else error

@@ -28,7 +28,10 @@ class SendPlan:
 
     ``checkpoint_path`` is ``None`` in a dry run (nothing is delivered, so there is no
     progress to keep). ``failed_out_path`` is ``None`` when no failed-events file is wanted
-    (``--no-failed-out``, or a dry run without ``--failed-out``).
+    (``--no-failed-out``, or a dry run without ``--failed-out``). ``received_at`` (Unix
+    seconds) is the receive time every event is mapped with; ``None``: the clock, read for
+    each event. ``known_paths`` are the event paths the mapping reads (items as
+    ``items.X.id``): CSV columns outside them get one warning; empty: no check.
     """
 
     input_path: Path
@@ -37,6 +40,8 @@ class SendPlan:
     checkpoint_path: Path | None
     batch_size: int = MAX_BATCH_EVENTS
     dry_run: bool = False
+    received_at: int | None = None
+    known_paths: frozenset[str] = frozenset()
 
 
 def check_paths(plan: SendPlan) -> None:
@@ -59,8 +64,10 @@ def open_checkpoint(
     fingerprint: InputFingerprint,
     summary: SendSummary,
     note: Callable[[str], None],
+    unit: str = "lines",
 ) -> Checkpoint | None:
-    """The checkpoint to continue (or a fresh one); ``None`` in a dry run.
+    """The checkpoint to continue (or a fresh one); ``None`` in a dry run. ``unit`` is what
+    the positions of the input count (``lines`` or ``events``).
 
     Fills the summary's ``checkpoint`` and ``earlier`` from it; ``note`` says why a
     checkpoint of another version of the input was ignored.
@@ -68,12 +75,13 @@ def open_checkpoint(
     if plan.checkpoint_path is None:
         return None
     summary.checkpoint = plan.checkpoint_path
-    saved, why_not = load_checkpoint(plan.checkpoint_path, fingerprint)
+    saved, why_not = load_checkpoint(plan.checkpoint_path, fingerprint, unit)
     if why_not:
         note(f"pinbridge send: {why_not}")
     if saved is None:
         path = plan.failed_out_path
-        return Checkpoint(fingerprint, failed_out_digest=path_digest(path) if path else "")
+        digest = path_digest(path) if path else ""
+        return Checkpoint(fingerprint, failed_out_digest=digest, unit=unit)
     summary.earlier = dict(saved.totals)
     summary.checkpoint_complete = saved.complete
     return saved

@@ -10,25 +10,27 @@ Outcomes of one input record, exactly one each:
                    with the checkpoint sends it again
 ``mapped``         dry run only: would have been sent
 
-Reasons name fields and Pinterest's messages, never event values. Long numbers in them
-(Pinterest quotes timestamps) are shown as ``<n>`` so that alike reasons group together;
-the failed-events file keeps each message whole.
+Reasons name fields and Pinterest's messages, never event values. Numbers in them that
+could be personal data or that differ from event to event (phone numbers, the timestamps
+Pinterest quotes: seven digits or more) are shown as ``<n>``, so that nothing personal is
+printed and alike reasons group together; the failed-events file keeps each message whole.
+Numbers that belong to the words (``ISO-8601``, ``code 4196``) stay.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pinbridge.logs import mask_numbers
+
 __all__ = ["SendSummary", "Tally", "exit_status", "summary_as_dict"]
 
 EXIT_OK = 0
 EXIT_SOME_NOT_SENT = 1
-_LONG_NUMBER = re.compile(r"\d{4,}")
 
 
 @dataclass(slots=True)
@@ -41,7 +43,7 @@ class Tally:
     def add(self, reasons: Iterable[str] = ()) -> None:
         """Count one event with its reasons (an event may give several)."""
         self.events += 1
-        self.reasons.update(_LONG_NUMBER.sub("<n>", reason) for reason in reasons)
+        self.reasons.update(mask_numbers(reason, "<n>") for reason in reasons)
 
 
 @dataclass(slots=True)

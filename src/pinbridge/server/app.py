@@ -24,18 +24,35 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pinbridge.config import Settings
 from pinbridge.metrics import Metrics
-from pinbridge.queue import Queue, QueueUnavailable
-from pinbridge.server import dashboard, deliverylog, ingest, ops, reloading
-from pinbridge.server.context import DeliveryRunner, ReloadState, Runtime, ServerContext
+from pinbridge.queue import Queue, QueueDiskFull, QueueUnavailable
+from pinbridge.server import (
+    console,
+    dashboard,
+    deliverylog,
+    ingest,
+    insights,
+    ops,
+    reloading,
+)
+from pinbridge.server.context import (
+    DeliveryRunner,
+    ReloadState,
+    Runtime,
+    ServerContext,
+    context_of,
+)
 from pinbridge.server.hosts import HostCheck
 from pinbridge.server.ingest import RETRY_AFTER_SECONDS
 from pinbridge.server.responses import error_response
+from pinbridge.server.throttle import Throttled
 
 __all__ = ["PURGE_INTERVAL_SECONDS", "create_app"]
 
 PURGE_INTERVAL_SECONDS = 3600.0
 _QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 _log = logging.getLogger("pinbridge.server")
+_disk_full_log = Throttled(_log, "the queue's disk is full: ingest answers 507")
+_unavailable_log = Throttled(_log, "the queue's database does not answer: ingest answers 503")
 _access = logging.getLogger("pinbridge.server.access")
 
 
@@ -70,6 +87,8 @@ def create_app(
             *ingest.routes,
             *deliverylog.routes,
             *reloading.routes,
+            *console.routes,
+            *insights.routes,
             *ops.routes,
             *dashboard.routes,
         ],
@@ -83,6 +102,7 @@ def create_app(
         ],
         exception_handlers={
             HTTPException: _http_error,
+            QueueDiskFull: _queue_disk_full,
             QueueUnavailable: _queue_unavailable,
             Exception: _internal_error,
         },
@@ -156,8 +176,20 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return error_response(exc.status_code, message, headers=exc.headers)
 
 
+async def _queue_disk_full(request: Request, exc: Exception) -> Response:
+    ctx = context_of(request)
+    ctx.queue_state.saw(exc, ctx.clock())
+    _disk_full_log(error=str(exc))
+    return error_response(
+        507,
+        "the queue's disk is full: nothing from this request was stored; send it again "
+        "after Retry-After seconds (the operator must free disk space for the queue)",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 async def _queue_unavailable(request: Request, exc: Exception) -> Response:
-    _log.error("queue unavailable", extra={"error": str(exc)})
+    _unavailable_log(error=str(exc))
     return error_response(
         503,
         "the queue's database does not answer; nothing was changed; try again after "

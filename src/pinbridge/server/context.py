@@ -19,10 +19,17 @@ from starlette.requests import Request
 
 from pinbridge.config import Settings
 from pinbridge.metrics import Metrics
-from pinbridge.queue import Queue
+from pinbridge.queue import Queue, QueueDiskFull
 from pinbridge.server.keys import KeyRing
 
-__all__ = ["DeliveryRunner", "ReloadState", "Runtime", "ServerContext", "context_of"]
+__all__ = [
+    "DeliveryRunner",
+    "QueueState",
+    "ReloadState",
+    "Runtime",
+    "ServerContext",
+    "context_of",
+]
 
 
 class DeliveryRunner(Protocol):
@@ -51,6 +58,22 @@ class Runtime:
         return tuple(self.settings.destinations)
 
 
+class QueueState:
+    """What the queue told the last callers: its disk was full (and since when), or not."""
+
+    def __init__(self) -> None:
+        self.disk_full_at: float | None = None
+
+    def saw(self, error: BaseException, at: float) -> None:
+        """A queue call failed with ``error``."""
+        if isinstance(error, QueueDiskFull) and self.disk_full_at is None:
+            self.disk_full_at = at
+
+    def wrote(self) -> None:
+        """A queue write succeeded: the disk takes writes again."""
+        self.disk_full_at = None
+
+
 @dataclass
 class ReloadState:
     """When the configuration in force was loaded, and the last failed reload, if any."""
@@ -76,6 +99,7 @@ class ServerContext:
     draining: bool = False
     delivery_problem: str | None = None
     loopback_only: bool = False
+    queue_state: QueueState = field(default_factory=QueueState)
     loader: Callable[[], Settings] | None = None
     on_settings: list[Callable[[Settings], None]] = field(default_factory=list)
     reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)

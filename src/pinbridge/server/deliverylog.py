@@ -1,15 +1,19 @@
-"""The delivery log: an event's history, dead letters and their replay, a status summary.
+"""The delivery log: recent events, one event's history, payload and attempts, dead
+letters (listed, grouped by reason, replayed, discarded) and a status summary.
 
-``GET /v1/events/{event_id}``, ``GET /v1/dead-letters``, ``POST /v1/dead-letters/replay``
-and ``GET /v1/status`` (what the dashboard shows). They need an operator key
-(``[server] admin_keys``; see :mod:`pinbridge.server.auth`). ``?destination=NAME`` narrows
-dead letters and replay to one destination. Queue calls are blocking and run in a thread.
+``GET /v1/events``, ``GET /v1/events/{event_id}``, ``GET /v1/dead-letters``,
+``POST /v1/dead-letters/replay|discard`` and ``GET /v1/status`` (what the console shows).
+They need an operator key (``[server] admin_keys``; see :mod:`pinbridge.server.auth`).
+``?destination=NAME`` narrows dead letters to one destination. Queue calls are blocking
+and run in a thread.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
+from typing import Any
 
 import orjson
 from starlette.requests import ClientDisconnect, Request
@@ -17,17 +21,27 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from pinbridge.logs import utc_text
-from pinbridge.queue.records import DeadLetter, PauseState
+from pinbridge.queue.records import DeadLetter, DeadLetterGroup, PauseState
 from pinbridge.server.auth import admin_refusal
 from pinbridge.server.body import BodyTooLarge, read_bounded
 from pinbridge.server.context import ServerContext, context_of
+from pinbridge.server.health import node_problems
 from pinbridge.server.params import MAX_OFFSET, int_param
 from pinbridge.server.responses import JSONResponse, error_response
-from pinbridge.server.views import dead_letter_view, history_entry_view, pause_view
+from pinbridge.server.views import (
+    dead_letter_group_view,
+    dead_letter_view,
+    entry_detail_view,
+    entry_summary_view,
+    history_entry_view,
+    pause_view,
+)
 
 __all__ = ["MAX_PAGE", "destination_param", "routes"]
 
 MAX_PAGE = 1000
+MAX_RECENT = 500
+STATUSES = ("queued", "retrying", "delivered", "failed", "expired")
 _REPLAY_BODY_LIMIT = 1024 * 1024
 _log = logging.getLogger("pinbridge.server.deliverylog")
 
@@ -48,17 +62,48 @@ async def event_history(request: Request) -> Response:
             "retention_days",
             event_id=event_id,
         )
-    return JSONResponse(
-        {
-            "event_id": event_id,
-            "status": entries[-1].status,
-            "history": [history_entry_view(entry) for entry in entries],
-        }
+    detail = await asyncio.to_thread(ctx.queue.entry, event_id)
+    view: dict[str, Any] = {
+        "event_id": event_id,
+        "status": entries[-1].status,
+        "history": [history_entry_view(entry) for entry in entries],
+    }
+    if detail is not None:
+        view.update(entry_detail_view(detail))
+    return JSONResponse(view)
+
+
+async def recent_events(request: Request) -> Response:
+    """``GET /v1/events``: the most recent queue entries, newest first, filtered."""
+    ctx = context_of(request)
+    refusal = admin_refusal(request, ctx.runtime.keys)
+    if refusal is not None:
+        return refusal
+    query = request.query_params
+    try:
+        limit = int_param(request, "limit", 50, 1, MAX_RECENT)
+        destination = destination_param(request, ctx)
+        status = query.get("status") or None
+        if status is not None and status not in STATUSES:
+            raise ValueError(
+                f"query parameter status must be one of {', '.join(STATUSES)}, not {status!r}"
+            )
+    except ValueError as exc:
+        return error_response(400, str(exc))
+    found = await asyncio.to_thread(
+        ctx.queue.entries,
+        status=status,
+        event_name=query.get("event_name") or None,
+        destination=destination,
+        event_id_prefix=query.get("event_id_prefix") or None,
+        limit=limit,
     )
+    return JSONResponse({"events": [entry_summary_view(entry) for entry in found]})
 
 
 async def dead_letters(request: Request) -> Response:
-    """Failed events with Pinterest's reason, oldest first, one page at a time."""
+    """Failed events with Pinterest's reason, oldest first, one page at a time; or, with
+    ``?group_by=reason``, grouped by Pinterest's reason, the biggest group first."""
     ctx = context_of(request)
     refusal = admin_refusal(request, ctx.runtime.keys)
     if refusal is not None:
@@ -67,8 +112,16 @@ async def dead_letters(request: Request) -> Response:
         limit = int_param(request, "limit", 100, 1, MAX_PAGE)
         offset = int_param(request, "offset", 0, 0, MAX_OFFSET)
         destination = destination_param(request, ctx)
+        group_by = request.query_params.get("group_by")
+        if group_by not in (None, "reason"):
+            raise ValueError("query parameter group_by can only be reason")
     except ValueError as exc:
         return error_response(400, str(exc))
+    if group_by == "reason":
+        groups, total = await asyncio.to_thread(_groups, ctx, destination)
+        return JSONResponse(
+            {"total": total, "groups": [dead_letter_group_view(group) for group in groups]}
+        )
 
     def read() -> tuple[list[DeadLetter], int]:
         page = ctx.queue.dead_letters(limit=limit, offset=offset, destination=destination)
@@ -86,7 +139,17 @@ async def dead_letters(request: Request) -> Response:
 
 
 async def replay(request: Request) -> Response:
-    """Queue failed events again: ``{"row_ids": [...]}`` or ``{"all": true}``."""
+    """Queue failed events again: ``{"row_ids": [...]}``, ``{"reason": "..."}`` or
+    ``{"all": true}``, narrowed by ``?destination=``."""
+    return await _act_on_dead_letters(request, "replayed")
+
+
+async def discard(request: Request) -> Response:
+    """Delete failed events for good; the same selections as replay."""
+    return await _act_on_dead_letters(request, "discarded")
+
+
+async def _act_on_dead_letters(request: Request, action: str) -> Response:
     ctx = context_of(request)
     refusal = admin_refusal(request, ctx.runtime.keys)
     if refusal is not None:
@@ -94,25 +157,28 @@ async def replay(request: Request) -> Response:
     try:
         destination = destination_param(request, ctx)
         body = await read_bounded(request, _REPLAY_BODY_LIMIT)
-        row_ids = _replay_selection(body)
+        selection = _selection(body)
     except BodyTooLarge as exc:
         return error_response(
-            413, f"the request body is over {exc.limit:,} bytes; replay fewer row_ids at a time"
+            413, f"the request body is over {exc.limit:,} bytes; select fewer row_ids at a time"
         )
     except ValueError as exc:
         return error_response(400, str(exc))
     except ClientDisconnect:
         return Response(status_code=400)
-    count = await asyncio.to_thread(ctx.queue.replay, row_ids, ctx.clock(), destination)
+    act = ctx.queue.replay if action == "replayed" else ctx.queue.discard
+    count = await asyncio.to_thread(
+        act, selection.row_ids, ctx.clock(), destination, selection.reason
+    )
     _log.info(
-        "dead letters replayed",
+        f"dead letters {action}",
         extra={
-            "replayed": count,
-            "selection": "all" if row_ids is None else len(row_ids),
+            action: count,
+            "selection": selection.describe(),
             "destination": destination or "all",
         },
     )
-    return JSONResponse({"replayed": count})
+    return JSONResponse({action: count})
 
 
 async def status(request: Request) -> Response:
@@ -121,6 +187,7 @@ async def status(request: Request) -> Response:
     refusal = admin_refusal(request, ctx.runtime.keys)
     if refusal is not None:
         return refusal
+    problems = await node_problems(ctx)
     counts, depth, pauses = await asyncio.to_thread(_queue_state, ctx)
     reload_state = ctx.reload_state
     return JSONResponse(
@@ -136,6 +203,7 @@ async def status(request: Request) -> Response:
             },
             "delivery": _delivery_state(ctx),
             "draining": ctx.draining,
+            "problems": problems,
             "configuration": {
                 "loaded_at": reload_state.loaded_at,
                 "loaded_at_utc": utc_text(reload_state.loaded_at),
@@ -171,20 +239,37 @@ def _delivery_state(ctx: ServerContext) -> str:
     return ctx.delivery_problem or "running"
 
 
-def _replay_selection(body: bytes) -> list[int] | None:
-    hint = 'send {"row_ids": [1, 2]} or {"all": true}'
+@dataclass(frozen=True)
+class _Selection:
+    """Which dead letters: these row ids, those with this reason, or all (both None)."""
+
+    row_ids: list[int] | None = None
+    reason: str | None = None
+
+    def describe(self) -> str:
+        if self.row_ids is not None:
+            return f"{len(self.row_ids)} row ids"
+        return "one reason" if self.reason is not None else "all"
+
+
+def _selection(body: bytes) -> _Selection:
+    hint = 'send {"row_ids": [1, 2]}, {"reason": "<Pinterest\'s message>"} or {"all": true}'
     try:
         value = orjson.loads(body) if body.strip() else None
     except orjson.JSONDecodeError as exc:
         raise ValueError(f"the request body is not valid JSON ({exc.msg}); {hint}") from None
     if not isinstance(value, dict):
         raise ValueError(f"the request body must be a JSON object; {hint}")
-    if set(value) not in ({"row_ids"}, {"all"}):
-        raise ValueError(f"give either row_ids or all (and nothing else); {hint}")
+    if set(value) not in ({"row_ids"}, {"all"}, {"reason"}):
+        raise ValueError(f"give exactly one of row_ids, reason or all (and nothing else); {hint}")
     if "all" in value:
         if value["all"] is not True:
             raise ValueError(f'"all" must be true; {hint}')
-        return None
+        return _Selection()
+    if "reason" in value:
+        if not isinstance(value["reason"], str) or not value["reason"]:
+            raise ValueError(f'"reason" must be the non-empty text of a reason; {hint}')
+        return _Selection(reason=value["reason"])
     row_ids = value["row_ids"]
     if not isinstance(row_ids, list) or not row_ids:
         raise ValueError(f'"row_ids" must be a non-empty list of row ids; {hint}')
@@ -194,12 +279,18 @@ def _replay_selection(body: bytes) -> list[int] | None:
                 f"row_ids[{index}] must be a row id (a positive whole number, as listed by "
                 "GET /v1/dead-letters)"
             )
-    return row_ids
+    return _Selection(row_ids=row_ids)
+
+
+def _groups(ctx: ServerContext, destination: str | None) -> tuple[list[DeadLetterGroup], int]:
+    return ctx.queue.dead_letter_groups(destination), ctx.queue.dead_letter_count(destination)
 
 
 routes = [
+    Route("/v1/events", recent_events, methods=["GET"]),
     Route("/v1/events/{event_id:path}", event_history, methods=["GET"]),
     Route("/v1/dead-letters", dead_letters, methods=["GET"]),
     Route("/v1/dead-letters/replay", replay, methods=["POST"]),
+    Route("/v1/dead-letters/discard", discard, methods=["POST"]),
     Route("/v1/status", status, methods=["GET"]),
 ]

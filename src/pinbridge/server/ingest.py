@@ -23,7 +23,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from pinbridge.mapping import Filtered, Invalid, Mapped
-from pinbridge.queue.records import NewEvent, QueueFull
+from pinbridge.queue.records import NewEvent, QueueFull, Tally
 from pinbridge.server.auth import ingest_destination
 from pinbridge.server.body import (
     BadCompression,
@@ -41,6 +41,7 @@ from pinbridge.server.parsing import (
     parse_ndjson,
     parse_single,
 )
+from pinbridge.server.quality import identifiers_of
 from pinbridge.server.responses import JSONResponse, error_response
 from pinbridge.server.results import compact_results
 from pinbridge.server.throttle import Throttled
@@ -51,6 +52,7 @@ RETRY_AFTER_SECONDS = 5
 _NDJSON_TYPES = frozenset({"application/x-ndjson", "application/ndjson", "application/jsonl"})
 _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 _NO_EVENT_NAME = "none"  # metrics label of events that have no Pinterest event name
+_DETAIL_LIMIT = 300
 _log = logging.getLogger("pinbridge.server.ingest")
 _refused_senders = Throttled(
     _log,
@@ -230,37 +232,77 @@ async def _accept(
 def _map_and_enqueue(
     ctx: ServerContext, name: str, events: list[IncomingEvent | BrokenEvent]
 ) -> tuple[list[dict[str, Any]], list[str]]:
-    """One result per event, in order, and its Pinterest event name (for the metrics)."""
+    """One result per event, in order, and its Pinterest event name (for the metrics).
+
+    The console's per-minute counts go into the same transaction as the events; only when
+    some events turn out to be duplicates does a second, small write correct them.
+    """
     now = ctx.clock()
     destination = ctx.settings.destination(name)
     account = destination.pinterest.ad_account_id or ""
     results: list[dict[str, Any]] = [{} for _ in events]
     names = [_NO_EVENT_NAME] * len(events)
-    to_store: list[tuple[int, NewEvent, tuple[str, ...]]] = []
+    to_store: list[tuple[int, NewEvent, tuple[str, ...], list[str]]] = []
+    counts: Counter[tuple[str, str, str]] = Counter()
     for index, incoming in enumerate(events):
         if isinstance(incoming, BrokenEvent):
             results[index] = {"status": "invalid", "errors": [incoming.error], "warnings": []}
+            counts[(_NO_EVENT_NAME, "invalid", _detail(incoming.error))] += 1
             continue
         mapped = destination.mapper.map(incoming.value, received_at=int(now))
         if isinstance(mapped, Filtered):
             results[index] = {"status": "filtered", "reason": mapped.reason}
+            counts[(_NO_EVENT_NAME, "filtered", mapped.reason)] += 1
         elif isinstance(mapped, Invalid):
             results[index] = {
                 "status": "invalid",
                 "errors": list(mapped.errors),
                 "warnings": list(mapped.warnings),
             }
+            counts[(_NO_EVENT_NAME, "invalid", _detail(mapped.errors[0]))] += 1
         else:
-            to_store.append((index, _new_event(name, account, mapped), mapped.warnings))
-            names[index] = str(mapped.event["event_name"])
-    if to_store:
-        stored = ctx.queue.enqueue([new for _, new, _ in to_store], now)
-        for (index, _, warnings), outcome in zip(to_store, stored, strict=True):
-            result: dict[str, Any] = {"status": outcome.status, "event_id": outcome.event_id}
-            if outcome.status == "queued":
-                result["warnings"] = list(warnings)
-            results[index] = result
+            new = _new_event(name, account, mapped)
+            found = identifiers_of(mapped.event)
+            to_store.append((index, new, mapped.warnings, found))
+            names[index] = new.event_name
+            counts[(new.event_name, "queued", "")] += 1
+            counts.update((new.event_name, "identifier", found_one) for found_one in found)
+    for event_name in names:
+        counts[(event_name, "received", "")] += 1
+    if not to_store:
+        ctx.queue.record_tallies(_tallies(name, counts), now)
+        return results, names
+    stored = ctx.queue.enqueue([new for _, new, _, _ in to_store], now, _tallies(name, counts))
+    ctx.queue_state.wrote()
+    corrections: Counter[tuple[str, str, str]] = Counter()
+    identifiers = ctx.metrics.identifiers
+    for (index, new, warnings, found), outcome in zip(to_store, stored, strict=True):
+        result: dict[str, Any] = {"status": outcome.status, "event_id": outcome.event_id}
+        if outcome.status == "queued":
+            result["warnings"] = list(warnings)
+            for found_one in found:
+                identifiers.labels(name, new.event_name, found_one).inc()
+        else:
+            corrections[(new.event_name, "queued", "")] -= 1
+            corrections[(new.event_name, "duplicate", "")] += 1
+            corrections.update({(new.event_name, "identifier", f): -1 for f in found})
+        results[index] = result
+    if corrections:
+        ctx.queue.record_tallies(_tallies(name, corrections), now)
     return results, names
+
+
+def _tallies(destination: str, counts: Counter[tuple[str, str, str]]) -> list[Tally]:
+    return [
+        Tally(destination, event_name, metric, detail, count)
+        for (event_name, metric, detail), count in counts.items()
+        if count
+    ]
+
+
+def _detail(error: str) -> str:
+    """An error as the console groups it: its text, bounded."""
+    return error if len(error) <= _DETAIL_LIMIT else error[: _DETAIL_LIMIT - 3] + "..."
 
 
 def _new_event(destination: str, account: str, mapped: Mapped) -> NewEvent:
@@ -272,6 +314,7 @@ def _new_event(destination: str, account: str, mapped: Mapped) -> NewEvent:
         event_time=int(event["event_time"]),
         payload=orjson.dumps(event),
         destination=destination,
+        warnings=mapped.warnings,
     )
 
 

@@ -16,9 +16,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from pinbridge.queue.records import PauseState
 from pinbridge.server.auth import admin_refusal, is_admin
-from pinbridge.server.context import ServerContext, context_of
+from pinbridge.server.context import context_of
+from pinbridge.server.health import node_problems
 from pinbridge.server.responses import JSONResponse
 
 __all__ = ["routes"]
@@ -38,29 +38,11 @@ async def readyz(request: Request) -> Response:
     balancers need only the status code.
     """
     ctx = context_of(request)
-    reasons: list[str] = []
-    if ctx.draining:
-        reasons.append("shutting down: new events are refused")
-    try:
-        pauses = await asyncio.to_thread(_ping_and_pauses, ctx)
-    except Exception as exc:  # any failure to reach the queue makes the node unready
-        _log.warning("queue unreachable", extra={"error": type(exc).__name__})
-        reasons.append(f"the queue does not answer ({type(exc).__name__}); check [queue] url")
-    else:
-        for name, pause in sorted(pauses.items()):
-            reasons.append(f"destination {name} is paused: {pause.reason}")
-    if ctx.delivery_problem is not None:
-        reasons.append(ctx.delivery_problem)
-    status = "not ready" if reasons else "ready"
-    body: dict[str, object] = {"status": status}
+    reasons = await node_problems(ctx)
+    body: dict[str, object] = {"status": "not ready" if reasons else "ready"}
     if is_admin(request, ctx.runtime.keys):
         body["reasons"] = reasons
     return JSONResponse(body, status_code=503 if reasons else 200)
-
-
-def _ping_and_pauses(ctx: ServerContext) -> dict[str, PauseState]:
-    ctx.queue.ping()
-    return ctx.queue.pauses()
 
 
 async def metrics(request: Request) -> Response:

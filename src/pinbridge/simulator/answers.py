@@ -14,10 +14,11 @@ from typing import Any
 
 import orjson
 
-from pinbridge.simulator.checks import check_event
+from pinbridge.simulator.checks import EventVerdict, check_event
 from pinbridge.simulator.schema import describe_violations, schema_violations
 
 __all__ = [
+    "REFUSED_ON_DEMAND",
     "AUTH_FAILED",
     "RATE_LIMITED",
     "SERVER_ERROR",
@@ -58,6 +59,11 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+REFUSED_ON_DEMAND = EventVerdict(
+    "failed", error_message="Event refused: its event_id matches the simulator's --fail-prefix."
+)
+
+
 def valid_ad_account_id(ad_account_id: str) -> bool:
     """Pinterest ad account ids are 1 to 18 digits."""
     return bool(_AD_ACCOUNT_ID.match(ad_account_id))
@@ -68,8 +74,9 @@ def bad_parameter(message: str) -> Answer:
     return Answer(400, {"code": _INVALID_PARAMETER_CODE, "message": message})
 
 
-def process_events(raw: bytes, now: int) -> Answer:
-    """The answer to an authenticated events request whose body is ``raw``."""
+def process_events(raw: bytes, now: int, fail_prefix: str | None = None) -> Answer:
+    """The answer to an authenticated events request whose body is ``raw``; events whose
+    event_id starts with ``fail_prefix`` fail on demand."""
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -86,7 +93,12 @@ def process_events(raw: bytes, now: int) -> Answer:
     if violations:
         message = describe_violations(violations)
         return Answer(400, {"code": _SCHEMA_CODE, "message": message}, event_ids)
-    verdicts = [check_event(event, now) for event in body["data"]]
+    verdicts = [
+        REFUSED_ON_DEMAND
+        if fail_prefix and str(event["event_id"]).startswith(fail_prefix)
+        else check_event(event, now)
+        for event in body["data"]
+    ]
     processed = tuple(
         event["event_id"]
         for event, verdict in zip(body["data"], verdicts, strict=True)

@@ -133,7 +133,7 @@ def _answer(
     test_value = request.query.get("test")
     if test_value is not None and test_value.strip().lower() not in ("true", "false"):
         return bad_parameter("Invalid test parameter: use test=true or test=false.")
-    return process_events(raw, int(clock()))
+    return process_events(raw, int(clock()), settings.fail_prefix)
 
 
 def _bearer_token(request: web.Request) -> str:

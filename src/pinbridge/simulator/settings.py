@@ -20,7 +20,7 @@ __all__ = ["CHANGEABLE", "FAULT_RATES", "SimulatorSettings", "parse_tokens"]
 
 FAULT_RATES = ("rate_429", "rate_500", "rate_timeout", "rate_reset")
 _DURATIONS = ("latency_ms", "timeout_hold_ms")
-CHANGEABLE = ("tokens", *FAULT_RATES, *_DURATIONS, "retry_after")
+CHANGEABLE = ("tokens", *FAULT_RATES, *_DURATIONS, "retry_after", "fail_prefix")
 """Keys ``POST /_sim/config`` accepts."""
 
 
@@ -36,6 +36,9 @@ class SimulatorSettings:
     latency_ms: float = 0.0
     retry_after: float | None = None
     timeout_hold_ms: float = 30000.0
+    fail_prefix: str | None = None
+    """Events whose event_id starts with this are answered ``failed`` (a refusal on demand,
+    for tests that need dead letters from events the mapper accepts)."""
 
     def __post_init__(self) -> None:
         for name in FAULT_RATES:
@@ -71,8 +74,12 @@ class SimulatorSettings:
         for key, value in changes.items():
             if key == "tokens":
                 values[key] = _tokens(value)
-            elif key == "retry_after" and value is None:
+            elif key in ("retry_after", "fail_prefix") and value is None:
                 values[key] = None
+            elif key == "fail_prefix":
+                if not isinstance(value, str) or not value:
+                    raise ConfigError("fail_prefix must be a non-empty string, or null")
+                values[key] = value
             else:
                 values[key] = _number(key, value)
         return dataclasses.replace(self, **values)
@@ -85,6 +92,7 @@ class SimulatorSettings:
             "latency_ms": self.latency_ms,
             "timeout_hold_ms": self.timeout_hold_ms,
             "retry_after": self.retry_after,
+            "fail_prefix": self.fail_prefix,
         }
 
 
