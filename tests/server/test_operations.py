@@ -158,7 +158,9 @@ def test_the_console_loads_nothing_from_elsewhere(http: httpx.Client) -> None:
         assert served.headers["content-type"].startswith(media_type)
         assert served.headers["content-security-policy"] == policy
         text = content.decode()
-        assert not re.search(r'(?:from|import)\s*\(?\s*"(?!\.\.?/)', text), f"{name} imports from afar"
+        assert not re.search(r'(?:from|import)\s*\(?\s*"(?!\.\.?/)', text), (
+            f"{name} imports from afar"
+        )
         assert text.count("fetch(") == (1 if name == "api.js" else 0), name  # one door to the API
         for forbidden in ("innerHTML", "outerHTML", "insertAdjacentHTML", "eval(", "Function("):
             assert forbidden not in text, f"{name} uses {forbidden}"

@@ -12,7 +12,13 @@ import copy
 import random
 from typing import Any
 
-__all__ = ["DEMO_FUTURE_SECONDS", "DEMO_PAST_SECONDS", "demo_events", "sample_events"]
+__all__ = [
+    "DEMO_FUTURE_SECONDS",
+    "DEMO_PAST_SECONDS",
+    "DEMO_REFUSED_PREFIX",
+    "demo_events",
+    "sample_events",
+]
 
 Event = dict[str, Any]
 
@@ -20,6 +26,9 @@ DEMO_FUTURE_SECONDS = 3600
 """Some generated events are stamped this far ahead, past Pinterest's 5 minutes: invalid."""
 DEMO_PAST_SECONDS = 8 * 86_400
 """Some are this old, past Pinterest's 7 days: invalid too (the mapper checks the window)."""
+DEMO_REFUSED_PREFIX = "demo-refused-"
+"""The demo's simulator fails the events whose event_id starts with this (``--fail-prefix``):
+they become dead letters, for the console's dead-letters page."""
 
 _SAMPLES: tuple[Event, ...] = (
     {
@@ -123,7 +132,8 @@ def sample_events(now: float) -> list[Event]:
 def demo_events(count: int, now: float, *, run_id: str, seed: int = 7) -> list[Event]:
     """``count`` generated events of distinct users. A few are wrong on purpose, at fixed
     places: repeats of an earlier event (duplicate), unmapped names (filtered), no identity
-    (invalid), stamped an hour ahead or 8 days old (invalid: outside Pinterest's window)."""
+    (invalid), stamped an hour ahead or 8 days old (invalid: outside Pinterest's window), and
+    event_ids the demo's simulator refuses (dead letters)."""
     rng = random.Random(seed)
     events: list[Event] = []
     for number in range(count):
@@ -140,6 +150,8 @@ def demo_events(count: int, now: float, *, run_id: str, seed: int = 7) -> list[E
             event["context"]["event_timestamp"] = int((now + DEMO_FUTURE_SECONDS) * 1000)
         elif number % 100 == 42:
             event["context"]["event_timestamp"] = int((now - DEMO_PAST_SECONDS) * 1000)
+        elif number % 50 == 29:
+            event["context"]["event_id"] = f"{DEMO_REFUSED_PREFIX}{run_id}-{number}"
         events.append(event)
     return events
 

@@ -4,11 +4,15 @@ Starts the simulator (a stand-in for Pinterest, with a few injected 429s and 500
 ``pinbridge serve`` on a SQLite file in a temporary directory, posts the sample events and
 a few hundred generated ones, waits (bounded) until every accepted event has a final
 status, checks the simulator received every delivered one, and prints the summary.
+
+The server gets a fresh admin key (``[server] admin_keys``): the demo reads the status and
+the delivery log with it, and ``--keep`` prints it to paste into the console's sign-in form.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 import signal
 import tempfile
 import threading
@@ -25,7 +29,7 @@ import httpx
 from rich.console import Console
 from rich.markup import escape
 
-from pinbridge.demo.events import demo_events, sample_events
+from pinbridge.demo.events import DEMO_REFUSED_PREFIX, demo_events, sample_events
 from pinbridge.demo.processes import ChildProcess, DemoError, spawn
 from pinbridge.demo.report import DemoSummary, FinalStatus, render
 from pinbridge.server.results import expand_results
@@ -41,15 +45,22 @@ _POST_CHUNK = 50
 def run_demo(*, events: int, keep: bool, timeout: float, console: Console) -> int:
     """Run the demo; 0 when every accepted event reached a final status, else 1."""
     started = time.monotonic()
+    admin_key = secrets.token_urlsafe(18)
     with ExitStack() as stack:
         _stop_on_termination(stack)
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pinbridge-demo-")))
         try:
             simulator, sim_url = _start_simulator(workdir, stack)
-            server, server_url = _start_server(workdir, sim_url, stack)
+            server, server_url = _start_server(workdir, sim_url, admin_key, stack)
             console.print(f"Simulated Pinterest at {sim_url}; pinbridge serve at {server_url}")
             summary = _push_events(
-                server, server_url, sim_url, count=events, timeout=timeout, console=console
+                server,
+                server_url,
+                sim_url,
+                admin_key=admin_key,
+                count=events,
+                timeout=timeout,
+                console=console,
             )
         except DemoError as exc:
             console.print(f"[red]pinbridge demo: {escape(str(exc))}[/red]")
@@ -64,7 +75,14 @@ def run_demo(*, events: int, keep: bool, timeout: float, console: Console) -> in
         else:
             console.print("[green]Every accepted event reached a final status.[/green]")
         if keep:
-            _keep_running(console, server_url, sim_url, workdir, (server, simulator))
+            _keep_running(
+                console,
+                server_url=server_url,
+                sim_url=sim_url,
+                admin_key=admin_key,
+                workdir=workdir,
+                children=(server, simulator),
+            )
         return 1 if problems else 0
     return 1  # pragma: no cover - ExitStack never swallows; mypy wants a return here
 
@@ -74,13 +92,18 @@ def _push_events(
     server_url: str,
     sim_url: str,
     *,
+    admin_key: str,
     count: int,
     timeout: float,
     console: Console,
 ) -> DemoSummary:
-    """Post the events, wait until they are final (bounded) and gather what happened."""
+    """Post the events, wait until they are final (bounded) and gather what happened.
+
+    Everything goes through the admin key: it may post (to ``default``) and read the log.
+    """
     summary = DemoSummary()
-    with httpx.Client(base_url=server_url, timeout=30.0) as http:
+    headers = {"Authorization": f"Bearer {admin_key}"}
+    with httpx.Client(base_url=server_url, timeout=30.0, headers=headers) as http:
         now = time.time()
         batch = sample_events(now) + demo_events(count, now, run_id=uuid.uuid4().hex[:8])
         _post(http, batch, summary)
@@ -118,6 +141,8 @@ def _start_simulator(workdir: Path, stack: ExitStack) -> tuple[ChildProcess, str
             "0.1",
             "--retry-after",
             "1",
+            "--fail-prefix",
+            DEMO_REFUSED_PREFIX,
         ],
         workdir / "simulator.log",
     )
@@ -125,9 +150,12 @@ def _start_simulator(workdir: Path, stack: ExitStack) -> tuple[ChildProcess, str
     return simulator, simulator.wait_for_url(_START_TIMEOUT)
 
 
-def _start_server(workdir: Path, sim_url: str, stack: ExitStack) -> tuple[ChildProcess, str]:
+def _start_server(
+    workdir: Path, sim_url: str, admin_key: str, stack: ExitStack
+) -> tuple[ChildProcess, str]:
     config = workdir / "pinbridge.toml"
-    config.write_text(_config_text(workdir / "pinbridge.db", sim_url))
+    config.touch(mode=0o600)  # it holds the admin key; the directory is the demo's own
+    config.write_text(_config_text(workdir / "pinbridge.db", sim_url, admin_key))
     server = spawn(
         "pinbridge serve",
         ["serve", "--config", str(config), "--port", "0"],
@@ -140,7 +168,7 @@ def _start_server(workdir: Path, sim_url: str, stack: ExitStack) -> tuple[ChildP
     return server, url
 
 
-def _config_text(database: Path, sim_url: str) -> str:
+def _config_text(database: Path, sim_url: str, admin_key: str) -> str:
     """A demo configuration: quick batches and retries, so the demo takes seconds."""
     return f"""\
 [pinterest]
@@ -150,6 +178,7 @@ api_base_url = {json.dumps(sim_url)}
 
 [server]
 host = "127.0.0.1"
+admin_keys = [{json.dumps(admin_key)}]
 
 [queue]
 url = {json.dumps(f"sqlite:///{database}")}
@@ -244,20 +273,27 @@ def _history(body: Any) -> list[dict[str, Any]]:
 
 def _keep_running(
     console: Console,
+    *,
     server_url: str,
     sim_url: str,
+    admin_key: str,
     workdir: Path,
     children: tuple[ChildProcess, ...],
 ) -> None:
+    auth = f"-H 'Authorization: Bearer {admin_key}'"
     console.print(
         "\nBoth processes keep running (press Ctrl-C to stop them):\n"
-        f"  dashboard         {server_url}/\n"
-        f"  metrics           {server_url}/metrics\n"
-        f"  dead letters      {server_url}/v1/dead-letters\n"
+        f"  console           {server_url}/\n"
+        f"  admin key         {admin_key}   (paste it into the console's sign-in form)\n"
+        f"  dead letters      curl {auth} {server_url}/v1/dead-letters\n"
+        f"  metrics           curl {auth} {server_url}/metrics\n"
         f"  post events       curl -X POST {server_url}/events "
         "-H 'Content-Type: application/json' -d @event.json\n"
         f"  simulator stats   {sim_url}/_sim/stats\n"
-        f"  logs              {workdir}/server.log, {workdir}/simulator.log"
+        f"  logs              {workdir}/server.log, {workdir}/simulator.log",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,  # the key must stay on one line to be copied
     )
     try:
         _wait_while(lambda: all(child.alive() for child in children))

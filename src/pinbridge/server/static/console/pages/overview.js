@@ -1,7 +1,7 @@
 // Overview: what came in and what went out over the last hour or day (per-minute series
-// from GET /v1/stats), Pinterest's answers, latency, and the state of every destination
-// and of the queue (GET /v1/status). Everything is read from the queue database, so it
-// covers every node sharing it.
+// from GET /v1/stats, for every destination or one), Pinterest's answers, latency, and the
+// state of every destination and of the queue (GET /v1/status). Everything is read from
+// the queue database, so it covers every node sharing it.
 
 import { getJson, withQuery } from "../api.js";
 import { barChart, lineChart } from "../charts.js";
@@ -172,17 +172,26 @@ export default {
   live: true,
   mount(root, route, ctx) {
     let windowSeconds = route.query.get("window") === "86400" ? "86400" : "3600";
+    let destination = route.query.get("destination") || "";
     const data = h("div", { id: "overview-data" });
     const chooser = select({ id: "window", "aria-label": "Time window" }, WINDOWS, windowSeconds);
-    chooser.addEventListener("change", () => {
+    const destinationChooser = select(
+      { id: "overview-destination", "aria-label": "Destination" },
+      [{ value: "", label: "every destination" }, ...ctx.destinations().map((d) => ({ value: d, label: d }))],
+      destination,
+    );
+    const onChange = () => {
       windowSeconds = chooser.value;
-      ctx.setQuery({ window: windowSeconds === "3600" ? "" : windowSeconds });
+      destination = destinationChooser.value;
+      ctx.setQuery({ window: windowSeconds === "3600" ? "" : windowSeconds, destination });
       ctx.refreshNow();
-    });
-    root.replaceChildren(h("div", { class: "page-head" }, h("h1", {}, "Overview"), chooser), data);
+    };
+    chooser.addEventListener("change", onChange);
+    destinationChooser.addEventListener("change", onChange);
+    root.replaceChildren(h("div", { class: "page-head" }, h("h1", {}, "Overview"), destinationChooser, chooser), data);
     return {
       async refresh() {
-        const stats = await getJson(withQuery("/v1/stats", { window: windowSeconds }));
+        const stats = await getJson(withQuery("/v1/stats", { window: windowSeconds, destination }));
         const status = ctx.status();
         if (!status) {
           throw new Error("the server's status could not be read");
