@@ -9,6 +9,7 @@ import { utc } from "../format.js";
 
 const STATUSES = ["queued", "retrying", "delivered", "failed", "expired"];
 const LIMITS = ["50", "100", "200", "500"];
+const FILTERS = ["status", "event_name", "destination", "event_id_prefix", "limit"];
 const TYPING_DELAY_MS = 300;
 
 export function inspectorLink(eventId) {
@@ -42,7 +43,7 @@ function filterForm(filters, destinations, onChange) {
 function readFilters(form) {
   const data = new FormData(form);
   const filters = {};
-  for (const name of ["status", "event_name", "destination", "event_id_prefix", "limit"]) {
+  for (const name of FILTERS) {
     const value = String(data.get(name) || "").trim();
     if (value) {
       filters[name] = value;
@@ -91,7 +92,7 @@ export default {
   title: "Events",
   live: true,
   mount(root, route, ctx) {
-    let filters = Object.fromEntries(route.query.entries());
+    let filters = Object.fromEntries([...route.query.entries()].filter(([name]) => FILTERS.includes(name)));
     let seen = null; // row ids shown so far, for highlighting new ones
     const data = h("div", { id: "events-data" });
     const form = filterForm(filters, ctx.destinations(), () => {
