@@ -37,13 +37,9 @@ export default {
 
     async function act(verb, body, subject) {
       const words = VERBS[verb];
-      const where = destination ? ` of destination ${destination}` : "";
-      const warning = verb === "discard" ? " This cannot be undone: they will never be sent." : " They are queued again and sent to Pinterest.";
-      const confirmed = await ctx.confirm({
-        title: `${words.button} ${subject}?`,
-        text: `${words.button} ${subject}${where}.${warning}`,
-        action: words.button,
-      });
+      const where = destination ? `Only those of destination ${destination}. ` : "";
+      const warning = verb === "discard" ? "This cannot be undone: they will never be sent." : "They are queued again and sent to Pinterest.";
+      const confirmed = await ctx.confirm({ title: `${words.button} ${subject}?`, text: where + warning, action: words.button });
       if (!confirmed) {
         return;
       }
