@@ -19,7 +19,7 @@ import contextlib
 import statistics
 import subprocess
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -79,7 +79,6 @@ class ScenarioRun:
         scenario: str,
         backend: str,
         seed: int,
-        server: Mapping[str, Any] | None = None,
     ) -> None:
         self.directory = directory
         self.scenario = scenario
@@ -99,7 +98,6 @@ class ScenarioRun:
                 "pinterest": {"api_base_url": self.sim.base_url},
                 "queue": {"url": queue_url, **QUEUE},
                 "delivery": DELIVERY,
-                **(server or {}),
             },
         )
 
@@ -133,16 +131,18 @@ class ScenarioRun:
     # -- disruptions ----------------------------------------------------------------
 
     @contextlib.contextmanager
-    def disruption(self, reason: str, *, allowed: bool) -> Iterator[None]:
+    def disruption(self, reason: str, *, allowed: bool, stops: bool = True) -> Iterator[None]:
         """Bracket one disruption; ``reason`` and ``allowed`` describe the re-sends it may
         cause (``allowed``: the docs say an event may be sent again in this case).
 
-        On exit it waits until the simulator logs no new request (requests in flight
-        finish), records the window and marks the start of recovery.
+        Undo the disruption (restart, restore) after the block. On exit, when the
+        disruption ``stops`` delivery, it first waits until the simulator processes nothing
+        more (requests in flight finish); then it records the window and marks the start
+        of recovery.
         """
         before = self.sim_log_length()
         yield
-        last = self._quiet_log_length()
+        last = self._quiet_log_length() if stops else self.sim_log_length()
         first = max(1, before - WORKERS + 1)  # each worker may have one answer unrecorded
         self.windows.append(Window(reason, allowed, first, last))
         self._recovery_from = (time.time(), last)
@@ -220,6 +220,7 @@ class ScenarioRun:
             "drain_s": round(drained - load_ended, 2),
             "duration_s": round(drained - self.started, 1),
             "client_timeouts": self._client_timeouts(),
+            "messages": load.messages,
         }
         return result, figures.problems
 

@@ -37,7 +37,7 @@ def test_amplification_body_is_refused_with_a_short_413(
         run.start_server()
         load = run.start_load(rate=100, batch=10, senders=2)
         load.wait_for_answers(3, since=0, timeout=60)
-        with run.disruption(AMPLIFIED, allowed=False), run.server.client() as http:
+        with run.disruption(AMPLIFIED, allowed=False, stops=False), run.server.client() as http:
             for name, (body, content_type) in _BODIES.items():
                 started = time.monotonic()
                 response = http.post(

@@ -43,7 +43,7 @@ def test_slow_and_idle_connections_are_closed_and_senders_still_served(
         load.wait_for_answers(3, since=0, timeout=60)
         flood = Flood(_address(run))
         try:
-            with run.disruption(HOGGED, allowed=False):
+            with run.disruption(HOGGED, allowed=False, stops=False):
                 flooded_at = time.time()
                 flood.open("idle", 200)
                 flood.open("slow-headers", 50)
@@ -77,7 +77,7 @@ def test_open_file_exhaustion_is_survived_and_loses_nothing(
         load.wait_for_answers(3, since=0, timeout=60)
         flood = Flood(_address(run))
         try:
-            with run.disruption(HOGGED, allowed=False):
+            with run.disruption(HOGGED, allowed=False, stops=False):
                 flooded_at = time.time()
                 flood.open("idle", 2 * _FILE_LIMIT)
                 time.sleep(_HOLD)
@@ -97,7 +97,6 @@ def test_open_file_exhaustion_is_survived_and_loses_nothing(
             "connections": connections,
             "refused": dict(flood.refused),
             "served_while_flooded": served,
-            "messages": load.log.messages,
         }
     )
     assert not problems, problems

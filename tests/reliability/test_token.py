@@ -44,7 +44,7 @@ def test_token_revoked_then_restored_pauses_and_loses_nothing(
             time.sleep(revoked_for)
             with run.server.client() as http:
                 held = http.get("/v1/status").json()["queue_depth"]
-            run.sim.configure(tokens=[TOKEN])
+        run.sim.configure(tokens=[TOKEN])
         run.wait_recovered()
         figures, problems = run.finish()
     record_figures({**figures, "held_while_revoked": held, "revoked_s": revoked_for})
