@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install browser lint typecheck pytest bench clean
+.PHONY: demo test install browser lint typecheck pytest reliability bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ browser:
 
 pytest: $(STAMP)
 	$(BIN)/pytest
+
+# The fault suite (docs/reliability.md): every scenario, 20 kills, SQLite and PostgreSQL;
+# a few minutes. `make test` runs a bounded subset of it.
+reliability: $(STAMP)
+	PINBRIDGE_RELIABILITY_FULL=1 $(BIN)/pytest -m reliability tests/reliability
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
