@@ -26,7 +26,7 @@ import orjson
 import psycopg
 
 from e2e_bodies import Bodies
-from e2e_proc import cpu_seconds, peak_rss_mib, postgres_backends
+from e2e_proc import cpu_seconds, peak_rss_mib, postgres_backends, run_queue_wait_seconds
 from pinbridge.demo.processes import ChildProcess, DemoError
 
 __all__ = ["Case", "Pinning", "Server", "measure", "round_trip_us_per_event", "start"]
@@ -189,13 +189,11 @@ def measure(
             _sleep_until(opens - _DISCOVER_AHEAD)
             pg.discover()
         _sleep_until(opens)
-        cpu_start, pg_start, sampled_start = (
-            cpu_seconds(pid),
-            pg.read() if pg else {},
-            time.monotonic(),
-        )
+        cpu_start, wait_start = cpu_seconds(pid), run_queue_wait_seconds(pid)
+        pg_start, sampled_start = pg.read() if pg else {}, time.monotonic()
         _sleep_until(closes)
-        cpu_end, pg_end, sampled_end = cpu_seconds(pid), pg.read() if pg else {}, time.monotonic()
+        cpu_end, wait_end = cpu_seconds(pid), run_queue_wait_seconds(pid)
+        pg_end, sampled_end = pg.read() if pg else {}, time.monotonic()
         if pg:  # a backend first seen now was opened during the window: all its CPU counts
             pg.discover()
             pg_end = {**pg.read(), **pg_end}
@@ -204,14 +202,15 @@ def measure(
     if not lines:
         raise DemoError(f"the load generator printed nothing (exit status {load.returncode})")
     load_report: dict[str, Any] = json.loads(lines[-1])
-    if cpu_start is None or cpu_end is None:
+    if cpu_start is None or cpu_end is None or wait_start is None or wait_end is None:
         raise DemoError(f"the server died during the run:\n{server.child.log_tail()}")
-    # CPU over the sampled interval, scaled to the window (they differ by a few ms at most)
+    # over the sampled interval, scaled to the window (they differ by a few ms at most)
     scale = (closes - opens) / max(sampled_end - sampled_start, 1e-9)
     server_cpu = (cpu_end - cpu_start) * scale
-    pg_cpu = sum(cpu - pg_start.get(pid, 0.0) for pid, cpu in pg_end.items()) * scale
+    pg_cpu = sum(cpu - pg_start.get(backend, 0.0) for backend, cpu in pg_end.items()) * scale
     postgres_use = (pg_cpu, len(pg_end)) if pg else None
     figures = _figures(load_report, duration, server_cpu, postgres_use)
+    figures["server_waiting_for_cpu"] = round((wait_end - wait_start) * scale / duration, 3)
     figures["peak_rss_mib"] = peak_rss_mib(pid)
     return figures
 
@@ -232,6 +231,8 @@ def _figures(
         "p99_ms": load["latency"]["p99_ms"],
         "server_cpu_us_per_event": per_event(server_cpu),
         "server_cpu_cores": round(server_cpu / duration, 3),
+        "server_waiting_for_cpu": None,
+        "events_per_server_cpu_second": round(events / server_cpu) if server_cpu else None,
         "peak_rss_mib": None,
         "events": events,
         "requests": load["requests"],
