@@ -2,7 +2,8 @@
 
 Opens ``--connections`` connections to ``--port`` on 127.0.0.1; each posts a fresh body
 (bench/e2e_bodies.py), waits for the whole answer and posts the next (a closed loop). Raw
-sockets and a minimal response parser keep the client's own cost far below the server's.
+sockets and a minimal response parser keep the client's own cost far below the server's,
+and each connection builds its next body while the server answers the current one.
 
 Prints ``window T0 T1`` on standard output once connected: the measured window in
 CLOCK_MONOTONIC seconds, which every process on the machine shares, so bench/e2e.py can
@@ -42,6 +43,7 @@ class _Connection(asyncio.Protocol):
         self._transport: asyncio.Transport | None = None
         self._buffer = bytearray()
         self._waiter: asyncio.Future[tuple[int, bytes]] | None = None
+        self._arrived = 0.0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -62,6 +64,7 @@ class _Connection(asyncio.Protocol):
         total = end + 4 + length
         if len(self._buffer) < total:
             return
+        self._arrived = time.monotonic()
         body = bytes(self._buffer[end + 4 : total])
         del self._buffer[:total]
         waiter, self._waiter = self._waiter, None
@@ -76,12 +79,17 @@ class _Connection(asyncio.Protocol):
         if waiter is not None and not waiter.done():
             waiter.set_exception(error)
 
-    async def exchange(self, request: bytes) -> tuple[int, bytes]:
-        """Send ``request``; the answer's status code and body."""
+    def send(self, request: bytes) -> None:
+        """Send ``request``; :meth:`answer` waits for the answer."""
         assert self._transport is not None
         self._waiter = asyncio.get_running_loop().create_future()
         self._transport.write(request)
-        return await asyncio.wait_for(self._waiter, _REQUEST_TIMEOUT)
+
+    async def answer(self) -> tuple[int, bytes, float]:
+        """The answer's status code, body and arrival time (CLOCK_MONOTONIC)."""
+        assert self._waiter is not None
+        status, body = await asyncio.wait_for(self._waiter, _REQUEST_TIMEOUT)
+        return status, body, self._arrived
 
     def close(self) -> None:
         if self._transport is not None:
@@ -102,19 +110,22 @@ class _Tally:
 async def _drive(
     connection: _Connection, head: bytes, bodies: Bodies, window: tuple[float, float], tally: _Tally
 ) -> None:
+    """Post until the window closes. The next body is built while the server works on the
+    current one, and a latency ends when the answer is read off the socket (not when this
+    loop resumes), so the client's own work neither idles the server nor adds to latency."""
     start_at, end_at = window
+    body = bodies.next()
     while True:
-        body = bodies.next()
-        request = head + str(len(body)).encode() + b"\r\n\r\n" + body
         sent = time.monotonic()
         if sent >= end_at:
             return
+        connection.send(head + str(len(body)).encode() + b"\r\n\r\n" + body)
+        body = bodies.next()
         try:
-            status, answer = await connection.exchange(request)
+            status, answer, done = await connection.answer()
         except (OSError, ValueError, TimeoutError) as exc:
             tally.errors.append(f"{type(exc).__name__}: {exc}")
             return
-        done = time.monotonic()
         if start_at <= done < end_at:
             tally.latencies.append(done - sent)
             tally.statuses[status] += 1
