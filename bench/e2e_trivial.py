@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from pinbridge.config import ServerSettings
 from pinbridge.server.runner import bind_socket, serve_app
 
 __all__ = ["app", "main"]
@@ -48,6 +49,7 @@ async def _serve(host: str, port: int) -> None:
         await serve_app(
             app,
             sock,
+            ServerSettings(),  # pinbridge serve's default limits and timeouts
             on_signal=lambda: None,
             on_ready=lambda: print(f"trivial handler listening on {url}", flush=True),
         )
