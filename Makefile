@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install browser lint typecheck pytest bench clean
+.PHONY: demo test install browser lint typecheck pytest reliability bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ browser:
 pytest: $(STAMP)
 	$(BIN)/pytest
 
+# The fault suite (docs/reliability.md): every scenario, 20 kills, SQLite and PostgreSQL;
+# a few minutes. `make test` runs a bounded subset of it.
+reliability: $(STAMP)
+	PINBRIDGE_RELIABILITY_FULL=1 $(BIN)/pytest -m reliability tests/reliability
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
@@ -41,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/mapping.py
 	$(BIN)/python bench/queue_throughput.py
 	$(BIN)/python bench/service.py
+	$(BIN)/python bench/e2e.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -95,6 +95,7 @@ class ServerSettings:
     body_timeout_seconds: float = 30.0
     keepalive_timeout_seconds: float = 15.0
     shutdown_timeout_seconds: float = 20.0
+    access_log: bool = True
 
 
 @dataclass(frozen=True)

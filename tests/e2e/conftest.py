@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import psycopg
 import pytest
+
+from tests.support.postgres import fresh_schema_url
 
 NUMBERS_ENV = "PINBRIDGE_E2E_NUMBERS"
 
@@ -17,11 +17,8 @@ NUMBERS_ENV = "PINBRIDGE_E2E_NUMBERS"
 @pytest.fixture
 def pg_queue_url(postgres_dsn: str) -> Iterator[str]:
     """A ``[queue] url`` on the test PostgreSQL, in a schema of its own (dropped afterwards)."""
-    schema = f"e2e_{uuid.uuid4().hex[:12]}"
-    separator = "&" if "?" in postgres_dsn else "?"
-    yield f"{postgres_dsn}{separator}schema={schema}"
-    with psycopg.connect(postgres_dsn, autocommit=True) as connection:
-        connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    with fresh_schema_url(postgres_dsn, "e2e") as url:
+        yield url
 
 
 @pytest.fixture

@@ -98,7 +98,7 @@ def create_app(
                 active=lambda: ctx.loopback_only,
                 allowed=lambda: ctx.allowed_hosts,
             ),
-            Middleware(_AccessLog),
+            Middleware(_AccessLog, enabled=lambda: ctx.settings.server.access_log),
         ],
         exception_handlers={
             HTTPException: _http_error,
@@ -118,6 +118,7 @@ def _lifespan(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         ctx.metrics.track_queue_depth(ctx.queue.depth)
+        ctx.writer.start()
         stop = asyncio.Event()
         purge = asyncio.create_task(_purge_periodically(ctx, purge_interval))
         delivery: asyncio.Task[None] | None = None
@@ -136,6 +137,7 @@ def _lifespan(
             purge.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await purge
+            await ctx.writer.stop()
 
     return lifespan
 
@@ -203,13 +205,15 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
 
 
 class _AccessLog:
-    """One log line per request: method, path (never the query: it may hold a key), status."""
+    """One log line per request: method, path (never the query: it may hold a key), status;
+    none while ``enabled()`` is false (``[server] access_log = false``)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, enabled: Callable[[], bool]) -> None:
         self.app = app
+        self._enabled = enabled
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or not self._enabled():
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()

@@ -21,6 +21,7 @@ from pinbridge.config import Settings
 from pinbridge.metrics import Metrics
 from pinbridge.queue import Queue, QueueDiskFull
 from pinbridge.server.keys import KeyRing
+from pinbridge.server.writer import GroupWriter
 
 __all__ = [
     "DeliveryRunner",
@@ -99,10 +100,14 @@ class ServerContext:
     draining: bool = False
     delivery_problem: str | None = None
     loopback_only: bool = False
+    writer: GroupWriter = field(init=False)
     queue_state: QueueState = field(default_factory=QueueState)
     loader: Callable[[], Settings] | None = None
     on_settings: list[Callable[[Settings], None]] = field(default_factory=list)
     reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def __post_init__(self) -> None:
+        self.writer = GroupWriter(self.queue, self.clock)
 
     @property
     def settings(self) -> Settings:

@@ -12,9 +12,9 @@ checked before any is mapped (413). The answer is kept small by :mod:`.results`.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -23,7 +23,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from pinbridge.mapping import Filtered, Invalid, Mapped
-from pinbridge.queue.records import NewEvent, QueueFull, Tally
+from pinbridge.queue.records import EnqueueResult, NewEvent, QueueFull, Tally
 from pinbridge.server.auth import ingest_destination
 from pinbridge.server.body import (
     BadCompression,
@@ -201,60 +201,63 @@ async def _accept(
     events: list[IncomingEvent | BrokenEvent],
     request_bytes: int,
 ) -> Response:
-    try:
-        results, names = await asyncio.to_thread(_map_and_enqueue, ctx, destination, events)
-    except QueueFull:
-        _log.warning("queue full; request refused", extra={"events": len(events)})
-        return error_response(
-            503,
-            f"the queue is full ([queue] max_depth = {ctx.settings.queue.max_depth:,} pending "
-            "events): nothing from this request was stored; send it again after Retry-After "
-            "seconds",
-            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-        )
-    pairs = Counter(zip((result["status"] for result in results), names, strict=True))
-    tally: Counter[str] = Counter()
+    """Map in the event loop (short, CPU-bound work: a thread would only add a hop), then
+    store through the group writer, which answers once the commit is on disk."""
+    batch = _map(ctx, destination, events)
+    tallies = _tallies(destination, batch.counts)
+    if batch.to_store:
+        try:
+            stored = await ctx.writer.enqueue([new for _, new in batch.to_store], tallies)
+        except QueueFull:
+            _log.warning("queue full; request refused", extra={"events": len(events)})
+            return error_response(
+                503,
+                f"the queue is full ([queue] max_depth = {ctx.settings.queue.max_depth:,} "
+                "pending events): nothing from this request was stored; send it again after "
+                "Retry-After seconds",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+        ctx.queue_state.wrote()
+        _settle(ctx, destination, batch, stored)
+    else:
+        ctx.writer.add_tallies(tallies)
+    pairs = Counter(zip((result["status"] for result in batch.results), batch.names, strict=True))
     for (status, name), count in pairs.items():
         ctx.metrics.events.labels(status, name, destination).inc(count)
-        tally[status] += count
-    _log.info(
-        "events received",
-        extra={
-            "path": request.url.path,
-            "destination": destination,
-            "events": len(events),
-            **dict(sorted(tally.items())),
-        },
-    )
-    return JSONResponse({"results": compact_results(results, request_bytes)}, status_code=202)
+    return JSONResponse({"results": compact_results(batch.results, request_bytes)}, status_code=202)
 
 
-def _map_and_enqueue(
-    ctx: ServerContext, name: str, events: list[IncomingEvent | BrokenEvent]
-) -> tuple[list[dict[str, Any]], list[str]]:
-    """One result per event, in order, and its Pinterest event name (for the metrics).
+@dataclass
+class _Batch:
+    """One request's events after mapping: a result per event (the stored ones filled in
+    after the commit), their Pinterest names, what to store and the console's counts (the
+    queue counts queued, duplicate and identifiers itself, when it stores)."""
 
-    The console's per-minute counts go into the same transaction as the events; only when
-    some events turn out to be duplicates does a second, small write correct them.
-    """
+    results: list[dict[str, Any]]
+    names: list[str]
+    to_store: list[tuple[int, NewEvent]]
+    counts: Counter[tuple[str, str, str]]
+
+
+def _map(ctx: ServerContext, name: str, events: list[IncomingEvent | BrokenEvent]) -> _Batch:
+    """Map every event with the destination's mapper; nothing is stored yet."""
     now = ctx.clock()
     destination = ctx.settings.destination(name)
     account = destination.pinterest.ad_account_id or ""
-    results: list[dict[str, Any]] = [{} for _ in events]
-    names = [_NO_EVENT_NAME] * len(events)
-    to_store: list[tuple[int, NewEvent, tuple[str, ...], list[str]]] = []
-    counts: Counter[tuple[str, str, str]] = Counter()
+    mapper = destination.mapper
+    batch = _Batch([{} for _ in events], [_NO_EVENT_NAME] * len(events), [], Counter())
+    counts = batch.counts
     for index, incoming in enumerate(events):
         if isinstance(incoming, BrokenEvent):
-            results[index] = {"status": "invalid", "errors": [incoming.error], "warnings": []}
+            batch.results[index] = {"status": "invalid", "errors": [incoming.error], "warnings": []}
             counts[(_NO_EVENT_NAME, "invalid", _detail(incoming.error))] += 1
             continue
-        mapped = destination.mapper.map(incoming.value, received_at=int(now))
+        mapped = mapper.map(incoming.value, received_at=int(now))
         if isinstance(mapped, Filtered):
-            results[index] = {"status": "filtered", "reason": mapped.reason}
+            batch.results[index] = {"status": "filtered", "reason": mapped.reason}
             counts[(_NO_EVENT_NAME, "filtered", mapped.reason)] += 1
         elif isinstance(mapped, Invalid):
-            results[index] = {
+            batch.results[index] = {
                 "status": "invalid",
                 "errors": list(mapped.errors),
                 "warnings": list(mapped.warnings),
@@ -262,34 +265,25 @@ def _map_and_enqueue(
             counts[(_NO_EVENT_NAME, "invalid", _detail(mapped.errors[0]))] += 1
         else:
             new = _new_event(name, account, mapped)
-            found = identifiers_of(mapped.event)
-            to_store.append((index, new, mapped.warnings, found))
-            names[index] = new.event_name
-            counts[(new.event_name, "queued", "")] += 1
-            counts.update((new.event_name, "identifier", found_one) for found_one in found)
-    for event_name in names:
+            batch.to_store.append((index, new))
+            batch.names[index] = new.event_name
+    for event_name in batch.names:
         counts[(event_name, "received", "")] += 1
-    if not to_store:
-        ctx.queue.record_tallies(_tallies(name, counts), now)
-        return results, names
-    stored = ctx.queue.enqueue([new for _, new, _, _ in to_store], now, _tallies(name, counts))
-    ctx.queue_state.wrote()
-    corrections: Counter[tuple[str, str, str]] = Counter()
+    return batch
+
+
+def _settle(
+    ctx: ServerContext, destination: str, batch: _Batch, stored: list[EnqueueResult]
+) -> None:
+    """Fill in the stored events' results; count the identifiers of the queued ones."""
     identifiers = ctx.metrics.identifiers
-    for (index, new, warnings, found), outcome in zip(to_store, stored, strict=True):
+    for (index, new), outcome in zip(batch.to_store, stored, strict=True):
         result: dict[str, Any] = {"status": outcome.status, "event_id": outcome.event_id}
         if outcome.status == "queued":
-            result["warnings"] = list(warnings)
-            for found_one in found:
-                identifiers.labels(name, new.event_name, found_one).inc()
-        else:
-            corrections[(new.event_name, "queued", "")] -= 1
-            corrections[(new.event_name, "duplicate", "")] += 1
-            corrections.update({(new.event_name, "identifier", f): -1 for f in found})
-        results[index] = result
-    if corrections:
-        ctx.queue.record_tallies(_tallies(name, corrections), now)
-    return results, names
+            result["warnings"] = list(new.warnings)
+            for one in new.identifiers:
+                identifiers.labels(destination, new.event_name, one).inc()
+        batch.results[index] = result
 
 
 def _tallies(destination: str, counts: Counter[tuple[str, str, str]]) -> list[Tally]:
@@ -315,6 +309,7 @@ def _new_event(destination: str, account: str, mapped: Mapped) -> NewEvent:
         payload=orjson.dumps(event),
         destination=destination,
         warnings=mapped.warnings,
+        identifiers=tuple(identifiers_of(event)),
     )
 
 

@@ -39,6 +39,7 @@ _LIVE_SERVER_KEYS = frozenset(
         "max_event_bytes",
         "max_request_bytes",
         "max_events_per_request",
+        "access_log",
     }
 )
 
