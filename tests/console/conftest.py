@@ -25,7 +25,7 @@ from tests.support.simulator import SimulatorProcess
 from tests.support.simulator_fixtures import simulator
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, Locator, Page
 
 __all__ = ["simulator"]  # the fixture, re-exported for pytest
 
@@ -101,10 +101,10 @@ class Console:
 
     def sign_in(self, key: str = ADMIN_KEY) -> None:
         """Type the key in the sign-in form and wait for the pages' navigation."""
-        self.page.locator("#signin").wait_for(state="visible", timeout=WAIT_MS)
+        self.wait(self.page.locator("#signin"), "the sign-in form")
         self.page.fill("#admin-key", key)
         self.page.click("#signin button")
-        self.page.locator("#nav").wait_for(state="visible", timeout=WAIT_MS)
+        self.wait(self.page.locator("#nav"), "the navigation (signed in)")
 
     def go(self, route: str) -> None:
         """Follow the navigation to ``#/route`` without reloading (as a click would)."""
@@ -112,13 +112,27 @@ class Console:
 
     def wait_text(self, selector: str, text: str) -> None:
         """Wait until an element matching ``selector`` shows ``text``."""
-        self.page.locator(selector, has_text=text).first.wait_for(timeout=WAIT_MS)
+        self.wait(self.page.locator(selector, has_text=text).first, f"{selector} to show {text!r}")
+
+    def wait(self, locator: Locator, what: str) -> None:
+        """Wait until ``locator`` is visible; fail with what the page showed instead."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        try:
+            locator.wait_for(timeout=WAIT_MS)
+        except PlaywrightTimeout:
+            shown = self.page.locator("body").inner_text()
+            raise AssertionError(
+                f"timed out waiting for {what}; the page ({self.page.url}) shows:\n{shown}\n"
+                f"errors: {self.errors}"
+            ) from None
 
     def screenshot(self, name: str) -> Path:
         """Write the visible part of the page to docs/images/console-<name>.png."""
         IMAGES.mkdir(parents=True, exist_ok=True)
         path = IMAGES / f"console-{name}.png"
-        self.page.mouse.move(0, 0)  # no hover effect in the picture
+        self.page.mouse.move(0, 0)  # no hover effect or focus ring in the picture
+        self.page.evaluate("() => document.activeElement && document.activeElement.blur()")
         self.page.screenshot(path=path)
         return path
 

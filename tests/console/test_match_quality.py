@@ -13,6 +13,11 @@ def test_match_quality_shows_the_share_of_click_ids_and_a_hint(
     events = [purchase(f"mq-{n}") for n in range(8)]
     for event in events[:2]:  # a quarter of the checkouts carry the _epik click id
         event["context"]["device"]["cookie"] = "session=1; _epik=dj0yJnU9Y2xpY2s"
+    for n in range(4):  # anonymous page views, half of them landing from a Pinterest ad
+        url = "https://shop.example.fr/p/7001" + ("?epik=dj0yJnU9bGFuZGluZw" if n % 2 else "")
+        device = {"ip": "198.51.100.23", "user_agent": "Mozilla/5.0 (X11; Linux x86_64)"}
+        context = {"event_id": f"mq-view-{n}", "page": {"url": url}, "device": device}
+        events.append({"event_name": "page_view", "context": context})
     with http_client(served, SENDER_KEY) as sender, http_client(served, ADMIN_KEY) as admin:
         assert sender.post("/events/batch", json={"batch": events}).status_code == 202
         wait_for(
@@ -29,6 +34,10 @@ def test_match_quality_shows_the_share_of_click_ids_and_a_hint(
     assert row.locator("[data-identifier=click_id]").inner_text().strip() == "25%"
     assert row.locator("[data-identifier=em]").inner_text().strip() == "100%"
     assert row.locator("[data-identifier=order_id]").inner_text().strip() == "100%"
+    views = page.locator("#quality tr[data-event-name=page_visit]")
+    assert views.locator("[data-identifier=click_id]").inner_text().strip() == "50%"
+    order_id = views.locator("[data-identifier=order_id]")
+    assert order_id.inner_text().strip() == "\u2013"  # a dash: measured for checkouts only
     hints = page.locator("#hints").inner_text()
     assert "click_id" in hints and "_epik" in hints
     console.screenshot("match-quality")

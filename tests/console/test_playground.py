@@ -10,7 +10,8 @@ from tests.server.harness import ServerProcess
 
 
 def _paste(console: Console, event: object) -> None:
-    console.page.fill("#event-input", event if isinstance(event, str) else json.dumps(event))
+    text = event if isinstance(event, str) else json.dumps(event, indent=2)
+    console.page.fill("#event-input", text)
 
 
 def test_the_playground_maps_filters_and_refuses_without_storing_anything(

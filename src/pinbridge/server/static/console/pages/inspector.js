@@ -14,55 +14,54 @@ function render(body) {
   const warnings = body.warnings || [];
   const attempts = body.attempts || [];
   const history = body.history || [];
-  return [
-    h(
-      "dl",
-      { class: "summary", id: "event-summary" },
-      h("dt", {}, "status"),
-      h("dd", {}, badge(body.status)),
-      h("dt", {}, "event name"),
-      h("dd", {}, body.event_name || "–"),
-      h("dt", {}, "destination"),
-      h("dd", {}, body.destination || "–"),
+  const payload = h(
+    "section",
+    { class: "panel" },
+    h("h2", {}, "Payload as sent to Pinterest"),
+    h("p", { class: "muted" }, "Personal identifiers were hashed (SHA-256) before the event was stored; the clear text never reached the queue."),
+    body.payload
+      ? h("pre", { class: "json", id: "payload", tabindex: "0" }, JSON.stringify(body.payload, null, 2))
+      : h("p", { class: "empty" }, "The server gave no payload for this event."),
+  );
+  const warningList = h(
+    "section",
+    { class: "panel" },
+    h("h2", {}, "Warnings at ingest"),
+    warnings.length
+      ? h("ul", { id: "warnings" }, warnings.map((w) => h("li", {}, w)))
+      : h("p", { class: "empty" }, "None: the event mapped without warnings."),
+  );
+  const sends = h(
+    "section",
+    { class: "panel" },
+    h("h2", {}, "Sends to Pinterest"),
+    table(
+      [{ label: "at", cls: "time" }, { label: "answer", cls: "time" }, { label: "Pinterest's message for this event" }, { label: "batch", num: true }],
+      attempts.map((a) => [utc(a.at), httpStatus(a.http_status), a.message || "", String(a.batch_size)]),
+      { empty: "Not sent yet.", id: "attempts" },
     ),
-    h(
-      "section",
-      { class: "panel" },
-      h("h2", {}, "Payload as sent to Pinterest"),
-      h("p", { class: "muted" }, "Personal identifiers were hashed (SHA-256) before the event was stored; the clear text never reached the queue."),
-      body.payload
-        ? h("pre", { class: "json", id: "payload", tabindex: "0" }, JSON.stringify(body.payload, null, 2))
-        : h("p", { class: "empty" }, "The server gave no payload for this event."),
+  );
+  const changes = h(
+    "section",
+    { class: "panel" },
+    h("h2", {}, "History"),
+    table(
+      [{ label: "at", cls: "time" }, { label: "row", num: true }, { label: "status" }, { label: "sends", num: true }, { label: "message" }],
+      history.map((e) => [utc(e.at), String(e.row_id), badge(e.status), String(e.attempts), e.message || ""]),
+      { empty: "No history.", id: "history" },
     ),
-    h(
-      "section",
-      { class: "panel" },
-      h("h2", {}, "Warnings at ingest"),
-      warnings.length
-        ? h("ul", { id: "warnings" }, warnings.map((w) => h("li", {}, w)))
-        : h("p", { class: "empty" }, "None: the event mapped without warnings."),
-    ),
-    h(
-      "section",
-      { class: "panel" },
-      h("h2", {}, "Sends to Pinterest"),
-      table(
-        [{ label: "at", cls: "time" }, { label: "answer" }, { label: "Pinterest's message for this event" }, { label: "batch size", num: true }],
-        attempts.map((a) => [utc(a.at), httpStatus(a.http_status), a.message || "", String(a.batch_size)]),
-        { empty: "Not sent yet.", id: "attempts" },
-      ),
-    ),
-    h(
-      "section",
-      { class: "panel" },
-      h("h2", {}, "History"),
-      table(
-        [{ label: "at", cls: "time" }, { label: "row", num: true }, { label: "status" }, { label: "sends", num: true }, { label: "message" }],
-        history.map((e) => [utc(e.at), String(e.row_id), badge(e.status), String(e.attempts), e.message || ""]),
-        { empty: "No history.", id: "history" },
-      ),
-    ),
-  ];
+  );
+  const summary = h(
+    "dl",
+    { class: "summary", id: "event-summary" },
+    h("dt", {}, "status"),
+    h("dd", {}, badge(body.status)),
+    h("dt", {}, "event name"),
+    h("dd", {}, body.event_name || "–"),
+    h("dt", {}, "destination"),
+    h("dd", {}, body.destination || "–"),
+  );
+  return [summary, h("div", { class: "grid inspector" }, payload, h("div", {}, warningList, sends, changes))];
 }
 
 export default {

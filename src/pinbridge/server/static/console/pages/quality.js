@@ -25,7 +25,8 @@ const IDENTIFIERS = [
 
 function share(value, name, identifier) {
   if (typeof value !== "number") {
-    return h("span", { class: "muted", title: identifier.checkoutOnly ? "measured for checkout events only" : "not measured" }, "–");
+    const why = identifier.checkoutOnly ? "measured for checkout events only" : "not measured";
+    return h("span", { class: "muted", title: why, "data-identifier": identifier.key }, "–");
   }
   const level = value >= 0.8 ? "good" : value >= 0.4 ? "fair" : "poor";
   return h(
