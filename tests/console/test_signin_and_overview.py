@@ -67,7 +67,7 @@ def test_the_overview_shows_what_came_in_and_went_out_and_the_servers_problems(
         assert "filtered 1" in ingest.locator(".legend").inner_text()
         assert "invalid 1" in ingest.locator(".legend").inner_text()
         assert "delivered 6" in page.locator("figure", has_text="Delivery").inner_text()
-        answers = page.locator("figure", has_text="Pinterest's answers")
+        answers = page.locator("figure", has_text="Pinterest's answer")
         assert "HTTP 200" in (answers.locator("svg").text_content() or "")
         assert (
             page.locator("#destinations tr", has_text="default").locator(".badge").inner_text()
@@ -76,7 +76,9 @@ def test_the_overview_shows_what_came_in_and_went_out_and_the_servers_problems(
         assert page.locator("#invalid-errors").count() == 1
         assert page.locator("#banner").is_hidden()  # all well, and the page can tell
         console.screenshot("overview")
-        page.locator("figure", has_text="Ingest").evaluate("e => e.scrollIntoView()")
+        page.locator("figure", has_text="Ingest").evaluate(
+            "e => { e.scrollIntoView(); scrollBy(0, -24); }"
+        )
         console.screenshot("overview-charts")
 
         simulator.configure(tokens=["another-token"])  # Pinterest now refuses the token

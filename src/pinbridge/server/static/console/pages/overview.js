@@ -150,7 +150,7 @@ function render({ stats, status }) {
       { class: "grid" },
       h("section", { class: "panel" }, lineChart({ title: "Ingest", times: binned.times, series: series(binned, INGEST), step })),
       h("section", { class: "panel" }, lineChart({ title: "Delivery", times: binned.times, series: series(binned, DELIVERY), step })),
-      h("section", { class: "panel" }, barChart({ title: "Pinterest's answers, by HTTP status", bars: answers, unit: "requests", empty: "No request to Pinterest in this window." })),
+      h("section", { class: "panel" }, barChart({ title: "Events by Pinterest's answer (HTTP status)", bars: answers, empty: "No event was sent to Pinterest in this window." })),
       h("section", { class: "panel" }, barChart({ title: "Filtered events, by reason", bars: filtered, empty: "No event was filtered in this window." })),
     ),
     h(
@@ -163,7 +163,8 @@ function render({ stats, status }) {
         { empty: "No invalid event in this window.", id: "invalid-errors" },
       ),
     ),
-    h("div", { class: "grid" }, breakdown("By event name", stats.by_event_name || {}), breakdown("By destination", stats.by_destination || {})),
+    breakdown("By event name", stats.by_event_name || {}),
+    breakdown("By destination", stats.by_destination || {}),
   ];
 }
 
