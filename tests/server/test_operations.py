@@ -16,7 +16,7 @@ from openapi_schema_validator import OAS30Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from pinbridge.server import dashboard, deliverylog, ingest, ops, reloading
+from pinbridge.server import console, dashboard, deliverylog, ingest, insights, ops, reloading
 from tests.server.events import filtered, invalid, purchase
 from tests.server.harness import ServerProcess, run_cli, server_config, start_server
 
@@ -45,7 +45,8 @@ def _document(base_url: str) -> dict[str, Any]:
 def _check(base_url: str, path: str, method: str, response: httpx.Response) -> None:
     """Assert that ``response`` matches the schema documented for it."""
     document = _document(base_url)
-    documented = document["paths"][path][method]["responses"][str(response.status_code)]
+    documented = _resolved(document, document["paths"][path][method]["responses"])
+    documented = _resolved(document, documented[str(response.status_code)])
     media = documented["content"]
     assert response.headers["content-type"].split(";")[0] in media, (path, response.status_code)
     schema = media.get("application/json", {}).get("schema")
@@ -59,11 +60,23 @@ def _check(base_url: str, path: str, method: str, response: httpx.Response) -> N
     assert not errors, [e.message for e in errors]
 
 
+def _resolved(document: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
+    """``item``, or what its ``$ref`` (``#/components/...``) points to."""
+    while "$ref" in item:
+        node: Any = document
+        for part in item["$ref"].removeprefix("#/").split("/"):
+            node = node[part]
+        item = node
+    return item
+
+
 def _app_routes() -> set[tuple[str, str]]:
     routes = [
         *ingest.routes,
         *deliverylog.routes,
         *reloading.routes,
+        *console.routes,
+        *insights.routes,
         *ops.routes,
         *dashboard.routes,
     ]

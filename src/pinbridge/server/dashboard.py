@@ -1,4 +1,5 @@
-"""The dashboard page at ``/``, its script and style, and ``/openapi.json``, served as is.
+"""The dashboard page at ``/``, its script and style, served as is, and ``/openapi.json``
+(see :mod:`pinbridge.server.apidoc`).
 
 The files ship in ``pinbridge/server/static``. The page loads nothing from elsewhere (no CDN):
 a Content-Security-Policy of ``'self'`` keeps it that way. It reads the JSON API with the
@@ -13,6 +14,8 @@ from importlib import resources
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from pinbridge.server.apidoc import openapi
 
 __all__ = ["routes", "static_file"]
 
@@ -35,11 +38,6 @@ def _serve(name: str, media_type: str) -> Route:
         return Response(static_file(name), media_type=media_type, headers=_HEADERS)
 
     return Route("/" + ("" if name == "index.html" else name), endpoint, methods=["GET"])
-
-
-async def openapi(request: Request) -> Response:
-    """pinbridge's own API, as an OpenAPI 3 document written by hand."""
-    return Response(static_file("openapi.json"), media_type="application/json")
 
 
 routes = [
