@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/mapping.py
 	$(BIN)/python bench/queue_throughput.py
 	$(BIN)/python bench/service.py
+	$(BIN)/python bench/e2e.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

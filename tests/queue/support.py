@@ -15,6 +15,7 @@ __all__ = [
     "OTHER_ACCOUNT",
     "T0",
     "downgrade_to_version_2",
+    "downgrade_to_version_3",
     "dump_tables",
     "event",
     "row_ids",
@@ -28,6 +29,8 @@ T0 = 1_750_000_000.0
 TABLES = (
     "pinbridge_events",
     "pinbridge_history",
+    "pinbridge_attempts",
+    "pinbridge_tallies",
     "pinbridge_dedup",
     "pinbridge_counts",
     "pinbridge_failed_counts",
@@ -102,10 +105,32 @@ def status_counts(url: str) -> dict[str, int]:
     return {status: found.get(status, 0) for status in statuses}
 
 
+def downgrade_to_version_3(url: str) -> None:
+    """Turn the queue into what pinbridge with schema 3 left: no warnings, attempts or
+    tallies, none of the console's indexes, the event_id index in the database's collation,
+    and version 3."""
+    run_sql(
+        url,
+        [
+            "DROP INDEX pinbridge_events_event_id_bytewise",
+            "DROP INDEX pinbridge_events_status",
+            "DROP INDEX pinbridge_events_event_name",
+            "DROP INDEX pinbridge_events_destination",
+            "DROP INDEX pinbridge_events_delivered",
+            "CREATE INDEX pinbridge_events_event_id ON pinbridge_events (event_id)",
+            "ALTER TABLE pinbridge_events DROP COLUMN warnings",
+            "DROP TABLE pinbridge_attempts",
+            "DROP TABLE pinbridge_tallies",
+            "UPDATE pinbridge_meta SET value = '3' WHERE key = 'schema_version'",
+        ],
+    )
+
+
 def downgrade_to_version_2(url: str) -> None:
     """Turn the queue into what pinbridge with schema 2 left: no destinations, no pauses,
     no dead-letter counters per destination, ready indexes overall and per account, and
     version 2."""
+    downgrade_to_version_3(url)
     run_sql(
         url,
         [

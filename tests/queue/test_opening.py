@@ -206,6 +206,7 @@ def test_tables_live_in_the_named_schema(pg_schema_url: str, postgres_dsn: str) 
             (schema,),
         ).fetchall()
     assert [t[0] for t in tables] == [
+        "pinbridge_attempts",
         "pinbridge_counts",
         "pinbridge_dedup",
         "pinbridge_events",
@@ -213,6 +214,7 @@ def test_tables_live_in_the_named_schema(pg_schema_url: str, postgres_dsn: str) 
         "pinbridge_history",
         "pinbridge_meta",
         "pinbridge_pauses",
+        "pinbridge_tallies",
     ]
 
 

@@ -13,7 +13,16 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from pinbridge.config import QueueSettings
-from pinbridge.queue import Delivered, Failed, Queue, Retrying, open_queue
+from pinbridge.queue import (
+    Attempt,
+    Delivered,
+    Failed,
+    NewEvent,
+    Queue,
+    Retrying,
+    Tally,
+    open_queue,
+)
 from pinbridge.queue.schema import SCHEMA_VERSION
 from tests.queue.support import T0, dump_tables, event
 
@@ -35,24 +44,41 @@ def private_url(queue_url: str) -> str:
 
 
 def run_everything(queue: Queue) -> None:
-    queue.enqueue(
-        [
-            event("a", payload=PAYLOAD, destination="eu"),
-            event("b", payload=PAYLOAD, destination="eu"),
-        ],
-        T0,
+    warned = NewEvent(
+        event("a").ad_account_id,
+        "a",
+        "checkout",
+        int(T0),
+        PAYLOAD,
+        "eu",
+        warnings=("a warning",),
+        identifiers=("em",),
     )
+    received = [Tally("eu", "checkout", "received", count=2)]
+    queue.enqueue([warned, event("b", payload=PAYLOAD, destination="eu")], T0, received)
     queue.enqueue([event("a", payload=PAYLOAD, destination="eu")], T0 + 1)  # a duplicate
     held = queue.lease(T0 + 2, max_events=10, max_bytes=10**6, lease_seconds=60)
     assert held is not None
     a, b = held.events
-    queue.complete(held, {a.row_id: Failed("rejected by Pinterest"), b.row_id: Delivered()}, T0 + 3)
+    queue.complete(
+        held,
+        {a.row_id: Failed("rejected by Pinterest"), b.row_id: Delivered()},
+        T0 + 3,
+        {a.row_id: Attempt(T0 + 3, 200, "rejected by Pinterest", 2)},
+        [Tally("eu", "checkout", "pinterest_status", "200")],
+    )
     queue.replay(None, T0 + 4)
     held = queue.lease(T0 + 5, max_events=10, max_bytes=10**6, lease_seconds=60)
     assert held is not None
     queue.complete(held, {held.events[0].row_id: Retrying(T0 + 60, "HTTP 503")}, T0 + 6)
+    queue.record_attempts({held.events[0].row_id: Attempt(T0 + 6, None, "HTTP 503", 1)})
+    queue.record_tallies([Tally("eu", "none", "filtered", "consent")], T0 + 6)
     queue.history("a")
+    queue.entry("a")
+    queue.entries(event_id_prefix="a")
     queue.dead_letters()
+    queue.dead_letter_groups()
+    queue.discard(None, T0 + 6)
     queue.pause("eu", "token refused", T0 + 7, T0 + 67)
     queue.claim_probe("eu", T0 + 70, T0 + 130)
     queue.pauses()
@@ -82,7 +108,8 @@ def test_tables_hold_only_what_was_enqueued_and_the_outcomes(private_url: str) -
         *("a", "b", "checkout", event("a").ad_account_id),
         *("queued", "retrying", "paused", "delivered", "failed", "expired", "replayed"),
         *("rejected by Pinterest", "HTTP 503", "schema_version", str(SCHEMA_VERSION)),
-        *("eu", "token refused"),
+        *("eu", "token refused", '["a warning"]', "em", "200", "none", "consent", ""),
+        *("received", "queued", "duplicate", "identifier", "pinterest_status", "filtered"),
     }
     tables = dump_tables(private_url)
     seen_payload = False

@@ -14,6 +14,7 @@ from pinbridge.secrets import Secret
 __all__ = [
     "ENV_CONFIG",
     "add_config_argument",
+    "add_destination_argument",
     "add_received_at_argument",
     "require_credentials",
     "require_destination_credentials",
@@ -66,6 +67,17 @@ def received_at(text: str) -> int:
     if seconds < 0:
         raise argparse.ArgumentTypeError(f"{text!r} is before 1970; give {_RECEIVED_AT_FORMS}")
     return seconds
+
+
+def add_destination_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--destination NAME`` (default ``default``): whose tables (and account) to use."""
+    parser.add_argument(
+        "--destination",
+        metavar="NAME",
+        default="default",
+        help=f"{what} (a [destinations.NAME] of the config; default: default, the top-level "
+        "sections)",
+    )
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pinbridge.commands.common import (
     add_config_argument,
+    add_destination_argument,
     add_received_at_argument,
     require_credentials,
     settings_from_args,
@@ -25,7 +26,7 @@ from pinbridge.errors import InputError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from pinbridge.config import Settings
+    from pinbridge.config import DestinationSettings, Settings
     from pinbridge.sending import SendPlan, SendSummary
     from pinbridge.sending.progress import ProgressReporter
 
@@ -91,6 +92,9 @@ def add_parser(subparsers: Any) -> None:
         "with --dry-run only: the time the events count as received (the fallback "
         "event_time, and what their age is measured from); default: the clock",
     )
+    add_destination_argument(
+        parser, "map with this destination's tables and send to its account with its token"
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     parser.add_argument(
         "--json", action="store_true", help="print the summary as one JSON object, not a table"
@@ -123,7 +127,8 @@ def _run(args: argparse.Namespace) -> int:
     from pinbridge.sending.progress import progress_reporter
 
     settings = settings_from_args(args)
-    plan = _plan(args, settings)
+    destination = settings.destination(args.destination)
+    plan = _plan(args, settings, destination)
     open_input(plan.input_path).close()  # a missing file is said before missing credentials
     if args.received_at is not None and not plan.dry_run:
         raise InputError(
@@ -136,12 +141,15 @@ def _run(args: argparse.Namespace) -> int:
             "sending",
             "; or add --dry-run to map the file without sending",
             grouped=True,
+            destination=args.destination,
         )
     console = Console(stderr=True)
-    _log_to(console, settings, quiet=args.quiet)
+    _log_to(console, destination, quiet=args.quiet)
     try:
         with progress_reporter(quiet=args.quiet, console=console) as reporter:
-            summary = asyncio.run(_send(plan, settings, reporter, test_mode=args.test_mode))
+            summary = asyncio.run(
+                _send(plan, settings, destination, reporter, test_mode=args.test_mode)
+            )
     except SendInterrupted as interrupted:
         print(f"pinbridge send: {interrupted}", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -149,7 +157,7 @@ def _run(args: argparse.Namespace) -> int:
     return exit_status(summary)
 
 
-def _log_to(console: Console, settings: Settings, *, quiet: bool) -> None:
+def _log_to(console: Console, destination: DestinationSettings, *, quiet: bool) -> None:
     """Log lines (retries, network trouble) go above the progress bar, redacted."""
     import logging
 
@@ -157,11 +165,11 @@ def _log_to(console: Console, settings: Settings, *, quiet: bool) -> None:
 
     from pinbridge.logs import RedactingFilter
 
-    token = settings.pinterest.access_token
+    token = destination.pinterest.access_token
     handler = RichHandler(console=console, show_path=False, markup=False)
     secrets = [token.reveal()] if token else []
     # The account id is not personal: kept readable so a line says which account it is about.
-    handler.addFilter(RedactingFilter(secrets, keep=[settings.pinterest.ad_account_id or ""]))
+    handler.addFilter(RedactingFilter(secrets, keep=[destination.pinterest.ad_account_id or ""]))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING if quiet else logging.INFO)
@@ -169,7 +177,9 @@ def _log_to(console: Console, settings: Settings, *, quiet: bool) -> None:
         logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
-def _plan(args: argparse.Namespace, settings: Settings) -> SendPlan:
+def _plan(
+    args: argparse.Namespace, settings: Settings, destination: DestinationSettings
+) -> SendPlan:
     from pinbridge.sending import SendPlan, detect_format
     from pinbridge.sending.csv_fields import known_paths
 
@@ -190,7 +200,9 @@ def _plan(args: argparse.Namespace, settings: Settings) -> SendPlan:
         batch_size=args.batch_size or settings.delivery.batch_max_events,
         dry_run=args.dry_run,
         received_at=args.received_at,
-        known_paths=known_paths(settings.mapper.options) if input_format == "csv" else frozenset(),
+        known_paths=known_paths(destination.mapper.options)
+        if input_format == "csv"
+        else frozenset(),
     )
 
 
@@ -205,7 +217,12 @@ def _failed_out_path(args: argparse.Namespace, path: Path) -> Path | None:
 
 
 async def _send(
-    plan: SendPlan, settings: Settings, reporter: ProgressReporter, *, test_mode: bool
+    plan: SendPlan,
+    settings: Settings,
+    destination: DestinationSettings,
+    reporter: ProgressReporter,
+    *,
+    test_mode: bool,
 ) -> SendSummary:
     import random
     from collections.abc import Sequence
@@ -215,8 +232,8 @@ async def _send(
     from pinbridge.sending import run_send
 
     if plan.dry_run:
-        return await run_send(plan, settings.mapper, None, reporter)
-    pinterest, delivery = settings.pinterest, settings.delivery
+        return await run_send(plan, destination.mapper, None, reporter)
+    pinterest, delivery = destination.pinterest, settings.delivery
     assert pinterest.access_token is not None and pinterest.ad_account_id is not None
     account = pinterest.ad_account_id
     rng = random.Random()
@@ -239,7 +256,7 @@ async def _send(
                 rng=rng,
             )
 
-        return await run_send(plan, settings.mapper, deliver, reporter)
+        return await run_send(plan, destination.mapper, deliver, reporter)
 
 
 def _print(summary: SendSummary, *, as_json: bool) -> None:

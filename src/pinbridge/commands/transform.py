@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from pinbridge.commands.common import (
     add_config_argument,
+    add_destination_argument,
     add_received_at_argument,
     settings_from_args,
 )
@@ -47,6 +48,9 @@ def add_parser(subparsers: Any) -> None:
         "the time the events count as received (the fallback event_time, and what their "
         "age is measured from); default: the clock when the command starts",
     )
+    add_destination_argument(
+        parser, "map with this destination's event table, Smart Mapping and consent"
+    )
     parser.add_argument(
         "input",
         nargs="?",
@@ -61,19 +65,19 @@ def run(args: argparse.Namespace) -> int:
     """Map every event of the input; exit 0 when every event was handled."""
     import time
 
-    settings = settings_from_args(args)
+    mapper = settings_from_args(args).destination(args.destination).mapper
     received_at: int = args.received_at if args.received_at is not None else int(time.time())
     name = "standard input" if args.input == "-" else args.input
     try:
         if args.input == "-":
-            _transform(sys.stdin.buffer, name, settings.mapper, received_at)
+            _transform(sys.stdin.buffer, name, mapper, received_at)
             return 0
         try:
             stream = open(args.input, "rb")  # noqa: SIM115 - closed below, after streaming
         except OSError as exc:
             raise InputError(f"cannot read input {name}: {exc.strerror or exc}") from None
         with stream:
-            _transform(stream, name, settings.mapper, received_at)
+            _transform(stream, name, mapper, received_at)
     except BrokenPipeError:
         # The reader went away (``| head``): stop quietly, without a traceback at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

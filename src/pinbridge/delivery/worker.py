@@ -231,10 +231,7 @@ class DeliveryService:
                 else:
                     outcomes[event.row_id] = outcome
             await self._note_destination(target, refusal, answers, now, probe=probe)
-            kept = {row: a for row, a in attempts.items() if row not in outcomes}
-            if kept:
-                await asyncio.to_thread(self._queue.record_attempts, kept)
-        tallies = _tallies(lease, outcomes, attempts)
+        tallies = _tallies(lease, attempts)
         await self._record(lease, outcomes, attempts, tallies)
         self._count(lease, outcomes)
         _log_batch(lease.destination, len(to_send), outcomes)
@@ -283,7 +280,7 @@ class DeliveryService:
                         lease,
                         outcomes,
                         self._clock(),
-                        attempts={r: a for r, a in attempts.items() if r in outcomes},
+                        attempts=attempts,
                         tallies=tallies,
                     )
                     return
@@ -386,23 +383,18 @@ def _unknown(reason: str, events: Sequence[LeasedEvent]) -> list[Answered]:
     return [Answered(outcome, None, len(events)) for _ in events]
 
 
-def _tallies(
-    lease: Lease, outcomes: Mapping[int, Outcome], attempts: Mapping[int, Attempt]
-) -> list[Tally]:
-    """The console's per-minute counts of one batch: outcomes by event name, and the events
-    each HTTP status decided (``no answer`` when none came)."""
-    counts: Counter[tuple[str, str, str]] = Counter()
+def _tallies(lease: Lease, attempts: Mapping[int, Attempt]) -> list[Tally]:
+    """The console's per-minute count of the events each HTTP status decided (``no answer``
+    when none came); the queue counts the outcomes itself."""
+    counts: Counter[tuple[str, str]] = Counter()
     for event in lease.events:
-        outcome = outcomes.get(event.row_id)
-        if outcome is not None:
-            counts[(event.event_name, change_for(outcome).status, "")] += 1
         attempt = attempts.get(event.row_id)
         if attempt is not None:
             status = "no answer" if attempt.http_status is None else str(attempt.http_status)
-            counts[(event.event_name, "pinterest_status", status)] += 1
+            counts[(event.event_name, status)] += 1
     return [
-        Tally(lease.destination, name, metric, detail, count)
-        for (name, metric, detail), count in counts.items()
+        Tally(lease.destination, name, "pinterest_status", status, count)
+        for (name, status), count in counts.items()
     ]
 
 

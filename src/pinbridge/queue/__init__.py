@@ -11,9 +11,13 @@ from pinbridge.queue.opening import open_queue
 from pinbridge.queue.records import (
     FINAL_STATUSES,
     PENDING_STATUSES,
+    Attempt,
     DeadLetter,
+    DeadLetterGroup,
     Delivered,
     EnqueueResult,
+    EntryDetail,
+    EntrySummary,
     EventStatus,
     Expired,
     Failed,
@@ -29,14 +33,20 @@ from pinbridge.queue.records import (
     QueueFull,
     QueueUnavailable,
     Retrying,
+    Tally,
+    TallyRow,
 )
 
 __all__ = [
     "FINAL_STATUSES",
     "PENDING_STATUSES",
+    "Attempt",
     "DeadLetter",
+    "DeadLetterGroup",
     "Delivered",
     "EnqueueResult",
+    "EntryDetail",
+    "EntrySummary",
     "EventStatus",
     "Expired",
     "Failed",
@@ -53,5 +63,7 @@ __all__ = [
     "QueueFull",
     "QueueUnavailable",
     "Retrying",
+    "Tally",
+    "TallyRow",
     "open_queue",
 ]

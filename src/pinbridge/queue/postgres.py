@@ -19,7 +19,9 @@ from psycopg import sql
 
 from pinbridge.config import QueueSettings
 from pinbridge.queue import counters
+from pinbridge.queue import postgres_params as p
 from pinbridge.queue import postgres_sql as q
+from pinbridge.queue import tallies as per_minute
 from pinbridge.queue.breaker import Breaker
 from pinbridge.queue.postgres_connections import (
     Connection,
@@ -29,7 +31,10 @@ from pinbridge.queue.postgres_connections import (
     disk_full,
     is_disk_full,
 )
+from pinbridge.queue.postgres_console import PostgresConsoleReads
+from pinbridge.queue.reading import check_attempts
 from pinbridge.queue.records import (
+    Attempt,
     DeadLetter,
     EnqueueResult,
     HistoryEntry,
@@ -39,11 +44,11 @@ from pinbridge.queue.records import (
     PauseState,
     QueueFull,
     QueueUnavailable,
+    Tally,
 )
 from pinbridge.queue.rules import (
     batch_ids,
     batch_sources,
-    change_for,
     check_lease_args,
     check_outcomes,
     dedup_expires_at,
@@ -69,11 +74,14 @@ __all__ = ["PostgresQueue"]
 
 _SCHEMA_LOCK = 0x70696E62726467  # "pinbrdg": serialises schema creation across nodes
 _PURGE_LIMIT = 5000
+_FOLD_AFTER = 120.0  # seconds: tally slots of minutes this old are folded by purge
 
 
-class PostgresQueue:
+class PostgresQueue(PostgresConsoleReads):
     """A :class:`~pinbridge.queue.base.Queue` in PostgreSQL; see the module docstring.
-    ``breaker`` replaces the default one (tests give it a clock they control)."""
+    ``breaker`` replaces the default one (tests give it a clock they control). The
+    console's reads come from
+    :class:`~pinbridge.queue.postgres_console.PostgresConsoleReads`."""
 
     def __init__(
         self, target: PostgresTarget, settings: QueueSettings, *, breaker: Breaker | None = None
@@ -113,7 +121,7 @@ class PostgresQueue:
                     conn.execute("LOCK TABLE pinbridge_events IN ACCESS EXCLUSIVE MODE")
                     upgrade(conn.execute, version, "%s")
                 if version <= SCHEMA_VERSION:
-                    for statement in index_statements():
+                    for statement in index_statements("postgres"):
                         conn.execute(statement)
         except psycopg.Error as exc:
             if is_disk_full(exc):
@@ -125,22 +133,22 @@ class PostgresQueue:
 
     # -- writes -----------------------------------------------------------------------
 
-    def enqueue(self, events: Sequence[NewEvent], now: float) -> list[EnqueueResult]:
+    def enqueue(
+        self, events: Sequence[NewEvent], now: float, tallies: Sequence[Tally] = ()
+    ) -> list[EnqueueResult]:
+        counted = per_minute.from_caller(tallies, "enqueue")
         if not events:
+            self._record_counted(counted, now)
             return []
         stored_events = [storable_event(event) for event in events]
         firsts = first_in_call(stored_events)
-        unique = [event for event, first in zip(stored_events, firsts, strict=True) if first]
-        params = {
-            "accounts": [e.ad_account_id for e in unique],
-            "event_ids": [e.event_id for e in unique],
-            "names": [e.event_name for e in unique],
-            "times": [e.event_time for e in unique],
-            "payloads": [e.payload for e in unique],
-            "destinations": [e.destination for e in unique],
-            "now": now,
-            "expires_at": dedup_expires_at(now, self._settings.dedup_window_hours),
-        }
+        params = p.enqueue_params(
+            stored_events,
+            firsts,
+            counted,
+            now=now,
+            expires_at=dedup_expires_at(now, self._settings.dedup_window_hours),
+        )
         max_depth = self._settings.max_depth
 
         def work(conn: Connection) -> set[int]:
@@ -234,35 +242,56 @@ class PostgresQueue:
 
         return extended(lease, self._run(work), now + lease_seconds)
 
-    def complete(self, lease: Lease, outcomes: Mapping[int, Outcome], now: float) -> None:
+    def record_tallies(self, tallies: Sequence[Tally], now: float) -> None:
+        self._record_counted(per_minute.from_caller(tallies, "record_tallies"), now)
+
+    def _record_counted(self, counted: Mapping[per_minute.Key, int], now: float) -> None:
+        """Add checked and merged tallies in a transaction of their own."""
+        if any(counted.values()):
+            self._run(lambda conn: _add_tallies(conn, counted, now))
+
+    def complete(
+        self,
+        lease: Lease,
+        outcomes: Mapping[int, Outcome],
+        now: float,
+        attempts: Mapping[int, Attempt] = {},
+        tallies: Sequence[Tally] = (),
+    ) -> None:
         check_outcomes(lease, outcomes)
-        changes = [(row_id, change_for(outcome)) for row_id, outcome in outcomes.items()]
-        params = {
-            "ids": [row_id for row_id, _ in changes],
-            "statuses": [change.status for _, change in changes],
-            "deltas": [change.attempts_delta for _, change in changes],
-            "next_ats": [change.next_attempt_at for _, change in changes],
-            "messages": [change.message for _, change in changes],
-            "rest": [e.row_id for e in lease.events if e.row_id not in outcomes],
-            "token": lease.token,
-            "now": now,
-        }
+        check_attempts(lease, attempts)
+        counted = per_minute.from_caller(tallies, "complete")
+        params = p.complete_params(lease, outcomes, attempts, now)
 
         def work(conn: Connection) -> None:
             before = dict(conn.execute(q.LEASED_STATUSES, params).fetchall())
             changed = conn.execute(q.COMPLETE, params).fetchall()
-            moves = counters.moved((str(before[i]), str(new)) for i, new in changed)
-            failed = sum(new == "failed" for _, new in changed)
+            moves = counters.moved((str(before[i]), str(new)) for i, new, _ in changed)
+            failed = sum(new == "failed" for _, new, _ in changed)
             _add_counts(conn, moves, {lease.destination: failed})
+            increments = counted.copy()  # a retried transaction starts again from the caller's
+            for _, status, name in changed:
+                key = per_minute.outcome_key(lease.destination, str(name), status)
+                if key is not None:
+                    increments[key] += 1
+            _add_tallies(conn, increments, now)
 
         self._run(work)
 
+    def record_attempts(self, attempts: Mapping[int, Attempt]) -> None:
+        if attempts:
+            params = p.attempt_params(attempts)
+            self._run(lambda conn: conn.execute(q.ADD_ATTEMPTS, params))
+
     def replay(
-        self, row_ids: Sequence[int] | None, now: float, destination: str | None = None
+        self,
+        row_ids: Sequence[int] | None,
+        now: float,
+        destination: str | None = None,
+        reason: str | None = None,
     ) -> int:
         params = {
-            "ids": None if row_ids is None else [int(i) for i in row_ids],
-            "destination": None if destination is None else storable_text(destination),
+            **p.choice(row_ids, destination, reason),
             "now": now,
             "expires_at": dedup_expires_at(now, self._settings.dedup_window_hours),
         }
@@ -276,6 +305,32 @@ class PostgresQueue:
                 {name: -n for name, n in per_destination.items()},
             )
             return count
+
+        return self._run(work)
+
+    def discard(
+        self,
+        row_ids: Sequence[int] | None,
+        now: float,
+        destination: str | None = None,
+        reason: str | None = None,
+    ) -> int:
+        params = p.choice(row_ids, destination, reason)
+
+        def work(conn: Connection) -> int:
+            rows = conn.execute(q.DISCARD, params).fetchall()
+            per_destination: Counter[str] = Counter()
+            increments: Counter[per_minute.Key] = Counter()
+            for name, event_name, n in rows:
+                per_destination[str(name)] += int(n)
+                increments[per_minute.key(str(name), str(event_name), "discarded")] += int(n)
+            _add_counts(
+                conn,
+                {"failed": -sum(per_destination.values())},
+                {name: -n for name, n in per_destination.items()},
+            )
+            _add_tallies(conn, increments, now)
+            return sum(per_destination.values())
 
         return self._run(work)
 
@@ -305,7 +360,18 @@ class PostgresQueue:
             total += deleted
             if deleted < _PURGE_LIMIT:
                 break
-        self._run(lambda conn: conn.execute(q.PURGE_DEDUP, {"now": now}))
+        upkeep = {
+            "now": now,
+            "cutoff": per_minute.purge_before(params["cutoff"]),
+            "before": per_minute.minute_of(now) - _FOLD_AFTER,
+        }
+
+        def tidy(conn: Connection) -> None:
+            conn.execute(q.PURGE_DEDUP, upkeep)
+            conn.execute(q.PURGE_TALLIES, upkeep)
+            conn.execute(q.TALLIES_FOLD, upkeep)
+
+        self._run(tidy)
         return total
 
     # -- reads ------------------------------------------------------------------------
@@ -384,3 +450,15 @@ def _add_counts(
     counters.add(conn.execute, deltas, "%s")
     if failed:
         counters.add_failed(conn.execute, failed, "%s")
+
+
+def _add_tallies(conn: Connection, counted: Mapping[per_minute.Key, int], now: float) -> None:
+    """Add ``counted`` to one random slot of the minute of ``now``, last in the transaction
+    (after the status counters)."""
+    if any(counted.values()):
+        params = {
+            **p.tally_params(counted),
+            "minute": per_minute.minute_of(now),
+            "slot": counters.random_slot(),
+        }
+        conn.execute(q.ADD_TALLIES, params)

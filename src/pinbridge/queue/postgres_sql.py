@@ -8,10 +8,13 @@ predicates are the partial indexes' own (:data:`~pinbridge.queue.schema.PENDING`
 from __future__ import annotations
 
 from pinbridge.queue import counters
+from pinbridge.queue import tallies as per_minute
 from pinbridge.queue.rules import KEY_RELEASING
 from pinbridge.queue.schema import DESTINATIONS, FINAL, PENDING, status_in
 
 __all__ = [
+    "ADD_ATTEMPTS",
+    "ADD_TALLIES",
     "CLAIM_PROBE",
     "COMPLETE",
     "COUNTS",
@@ -19,6 +22,7 @@ __all__ = [
     "DEAD_LETTERS_OF",
     "DEAD_LETTER_COUNT",
     "DEPTH",
+    "DISCARD",
     "ENQUEUE",
     "EXTEND",
     "FULL_BATCH",
@@ -32,8 +36,10 @@ __all__ = [
     "PAUSES",
     "PURGE_CHUNK",
     "PURGE_DEDUP",
+    "PURGE_TALLIES",
     "REPLAY",
     "RESUME",
+    "TALLIES_FOLD",
 ]
 
 # Row ids are drawn in input order (nextval runs after the sort); dedup keys are claimed
@@ -41,13 +47,19 @@ __all__ = [
 # taken when free or expired; ON CONFLICT waits for a concurrent claimant to commit.
 # Each returned row carries the depth before this statement (all parts of one statement
 # share its snapshot); the caller rolls back when that plus the new rows exceeds max_depth.
+# The tallies (the caller's, plus queued / identifier per stored event and duplicate per
+# other one; tally_destination and tally_name are the stored forms of the key texts) are
+# one upsert in the same statement, in key order, after the status counter: every
+# transaction takes the counter tables in the same order.
 ENQUEUE = f"""
 WITH incoming AS (
     SELECT t.*, nextval('pinbridge_events_id_seq') AS row_id
     FROM unnest(%(accounts)s::text[], %(event_ids)s::text[], %(names)s::text[],
-                %(times)s::bigint[], %(payloads)s::bytea[], %(destinations)s::text[])
+                %(times)s::bigint[], %(payloads)s::bytea[], %(destinations)s::text[],
+                %(warnings)s::text[], %(tally_destinations)s::text[], %(tally_names)s::text[])
          WITH ORDINALITY
-         AS t(ad_account_id, event_id, event_name, event_time, payload, destination, ord)
+         AS t(ad_account_id, event_id, event_name, event_time, payload, destination, warnings,
+              tally_destination, tally_name, ord)
     ORDER BY t.ord
 ), claimed AS (
     INSERT INTO pinbridge_dedup AS d (ad_account_id, event_id, event_name, row_id, expires_at)
@@ -60,9 +72,10 @@ WITH incoming AS (
 ), stored AS (
     INSERT INTO pinbridge_events (id, ad_account_id, event_id, event_name, event_time, payload,
         size, status, attempts, enqueued_at, next_attempt_at, available_at, updated_at,
-        destination)
+        destination, warnings)
     SELECT i.row_id, i.ad_account_id, i.event_id, i.event_name, i.event_time, i.payload,
-        length(i.payload), 'queued', 0, %(now)s, %(now)s, %(now)s, %(now)s, i.destination
+        length(i.payload), 'queued', 0, %(now)s, %(now)s, %(now)s, %(now)s, i.destination,
+        i.warnings
     FROM incoming i JOIN claimed c ON c.row_id = i.row_id
     ORDER BY i.row_id
     RETURNING id, event_id
@@ -72,11 +85,75 @@ WITH incoming AS (
 ), counted AS (
     UPDATE pinbridge_counts SET queued = queued + (SELECT COUNT(*) FROM claimed)
     WHERE slot = %(slot)s AND EXISTS (SELECT 1 FROM claimed)
+    RETURNING slot
+), increments AS (
+    SELECT i.tally_destination AS destination, i.tally_name AS event_name,
+        'queued'::text AS metric, ''::text AS detail, 1::bigint AS n
+    FROM incoming i JOIN claimed c ON c.row_id = i.row_id
+    UNION ALL
+    SELECT i.tally_destination, i.tally_name, 'duplicate', '', 1 FROM incoming i
+    WHERE NOT EXISTS (SELECT 1 FROM claimed c WHERE c.row_id = i.row_id)
+    UNION ALL
+    SELECT i.tally_destination, i.tally_name, 'identifier', x.identifier, 1
+    FROM unnest(%(identifier_ords)s::bigint[], %(identifiers)s::text[]) AS x(ord, identifier)
+    JOIN incoming i ON i.ord = x.ord JOIN claimed c ON c.row_id = i.row_id
+    UNION ALL
+    SELECT * FROM unnest(%(t_destinations)s::text[], %(t_names)s::text[], %(t_metrics)s::text[],
+                         %(t_details)s::text[], %(t_counts)s::bigint[])
+), tallied AS (
+    INSERT INTO pinbridge_tallies AS t (minute, destination, event_name, metric, detail, slot,
+        count)
+    SELECT %(minute)s, destination, event_name, metric, detail, %(slot)s, SUM(n)
+    FROM increments WHERE (SELECT COUNT(*) FROM counted) >= 0
+    GROUP BY destination, event_name, metric, detail
+    ORDER BY destination, event_name, metric, detail
+    ON CONFLICT (minute, destination, event_name, metric, detail, slot)
+        DO UPDATE SET count = t.count + excluded.count
 )
 SELECT i.ord, (SELECT COALESCE(SUM({counters.PENDING_SUM}), 0)::bigint
                FROM pinbridge_counts)
 FROM incoming i JOIN claimed c ON c.row_id = i.row_id
 """  # noqa: S608 - fixed names
+
+# One call's tallies (keys sorted, so concurrent writers lock rows in the same order) added
+# to one slot of one minute.
+ADD_TALLIES = """
+INSERT INTO pinbridge_tallies AS t (minute, destination, event_name, metric, detail, slot, count)
+SELECT %(minute)s, v.destination, v.event_name, v.metric, v.detail, %(slot)s, v.n
+FROM unnest(%(t_destinations)s::text[], %(t_names)s::text[], %(t_metrics)s::text[],
+            %(t_details)s::text[], %(t_counts)s::bigint[])
+     AS v(destination, event_name, metric, detail, n)
+ON CONFLICT (minute, destination, event_name, metric, detail, slot)
+    DO UPDATE SET count = t.count + excluded.count
+"""
+
+# Past minutes' spread slots folded into slot 0 (see pinbridge.queue.tallies). Only the
+# rows deleted here are added, so an increment committed meanwhile is never lost.
+TALLIES_FOLD = """
+WITH spread AS (
+    DELETE FROM pinbridge_tallies WHERE slot <> 0 AND minute < %(before)s
+    RETURNING minute, destination, event_name, metric, detail, count
+)
+INSERT INTO pinbridge_tallies AS t (minute, destination, event_name, metric, detail, slot, count)
+SELECT minute, destination, event_name, metric, detail, 0, SUM(count) FROM spread
+GROUP BY minute, destination, event_name, metric, detail
+ORDER BY minute, destination, event_name, metric, detail
+ON CONFLICT (minute, destination, event_name, metric, detail, slot)
+    DO UPDATE SET count = t.count + excluded.count
+"""
+
+PURGE_TALLIES = per_minute.purge_statement("%(cutoff)s")
+
+# Sends of entries outside a lease: rows that are gone are skipped.
+ADD_ATTEMPTS = """
+INSERT INTO pinbridge_attempts (row_id, at, http_status, message, batch_size)
+SELECT a.row_id, a.at, a.http_status, a.message, a.batch_size
+FROM unnest(%(a_ids)s::bigint[], %(a_ats)s::float8[], %(a_statuses)s::int[],
+            %(a_messages)s::text[], %(a_sizes)s::int[])
+     AS a(row_id, at, http_status, message, batch_size)
+WHERE EXISTS (SELECT 1 FROM pinbridge_events e WHERE e.id = a.row_id)
+ORDER BY a.row_id
+"""
 
 DEPTH = counters.DEPTH
 
@@ -147,6 +224,7 @@ WHERE id = ANY(%(ids)s::bigint[]) AND lease_token = %(token)s
 """
 
 # Rows whose lease_token no longer matches were re-leased by another worker: untouched.
+# Attempts are stored for the rows the lease still held (changed or released).
 COMPLETE = f"""
 WITH changed AS (
     UPDATE pinbridge_events AS e SET
@@ -173,8 +251,17 @@ WITH changed AS (
 ), released AS (
     UPDATE pinbridge_events SET lease_token = NULL, available_at = next_attempt_at
     WHERE id = ANY(%(rest)s::bigint[]) AND lease_token = %(token)s
+    RETURNING id
+), tried AS (
+    INSERT INTO pinbridge_attempts (row_id, at, http_status, message, batch_size)
+    SELECT a.row_id, a.at, a.http_status, a.message, a.batch_size
+    FROM unnest(%(a_ids)s::bigint[], %(a_ats)s::float8[], %(a_statuses)s::int[],
+                %(a_messages)s::text[], %(a_sizes)s::int[])
+         AS a(row_id, at, http_status, message, batch_size)
+    WHERE a.row_id IN (SELECT id FROM changed UNION ALL SELECT id FROM released)
+    ORDER BY a.row_id
 )
-SELECT id, status FROM changed
+SELECT id, status, event_name FROM changed
 """  # noqa: S608 - constant predicate
 
 # A replayed entry takes its dedup key back only when no other entry holds it.
@@ -185,6 +272,7 @@ WITH replayed AS (
     WHERE status = 'failed'
       AND (%(ids)s::bigint[] IS NULL OR id = ANY(%(ids)s::bigint[]))
       AND (%(destination)s::text IS NULL OR destination = %(destination)s::text)
+      AND (%(reason)s::text IS NULL OR COALESCE(message, '') = %(reason)s::text)
     RETURNING id, ad_account_id, event_id, event_name, destination
 ), logged AS (
     INSERT INTO pinbridge_history (row_id, event_id, status, at, attempts)
@@ -201,6 +289,28 @@ WITH replayed AS (
 SELECT destination, COUNT(*) FROM replayed GROUP BY destination
 """
 
+# Dead letters deleted for good, with their history, attempts and any dedup key they hold.
+# The status test re-runs on a row another transaction replayed meanwhile: it survives.
+DISCARD = """
+WITH gone AS (
+    DELETE FROM pinbridge_events
+    WHERE status = 'failed'
+      AND (%(ids)s::bigint[] IS NULL OR id = ANY(%(ids)s::bigint[]))
+      AND (%(destination)s::text IS NULL OR destination = %(destination)s::text)
+      AND (%(reason)s::text IS NULL OR COALESCE(message, '') = %(reason)s::text)
+    RETURNING id, ad_account_id, event_id, event_name, destination
+), history AS (
+    DELETE FROM pinbridge_history WHERE row_id IN (SELECT id FROM gone)
+), tried AS (
+    DELETE FROM pinbridge_attempts WHERE row_id IN (SELECT id FROM gone)
+), released AS (
+    DELETE FROM pinbridge_dedup AS d USING gone AS g
+    WHERE d.ad_account_id = g.ad_account_id AND d.event_id = g.event_id
+      AND d.event_name = g.event_name AND d.row_id = g.id
+)
+SELECT destination, event_name, COUNT(*) FROM gone GROUP BY destination, event_name
+"""
+
 # The status test is repeated in the DELETE so that a row replayed meanwhile survives.
 PURGE_CHUNK = f"""
 WITH gone AS (
@@ -213,6 +323,8 @@ WITH gone AS (
     RETURNING id, status, destination
 ), history AS (
     DELETE FROM pinbridge_history WHERE row_id IN (SELECT id FROM gone)
+), tried AS (
+    DELETE FROM pinbridge_attempts WHERE row_id IN (SELECT id FROM gone)
 )
 SELECT status, destination, COUNT(*) FROM gone GROUP BY status, destination
 """  # noqa: S608 - constant predicate

@@ -11,10 +11,17 @@ it needs to lease, deduplicate and report on them. Statuses:
 ``expired``    older than Pinterest accepts; never sent
 
 History entries use the same names plus ``replayed`` (a dead letter queued again).
+``discarded`` is part of the type for readers of the history, but the queue writes no such
+entry: :meth:`~pinbridge.queue.base.Queue.discard` deletes an entry together with its
+history and attempts, and counts it in the ``discarded`` tally instead.
 
 Every entry belongs to one *destination*: a named Pinterest ad account and token
 (``"default"`` when a deployment has only one). A whole destination may be paused
 (:class:`PauseState`); that is not a status of its entries.
+
+For the operator console the queue also keeps each send of each entry (:class:`Attempt`),
+the mapping warnings given at ingest, and per-minute counters (:class:`Tally` in,
+:class:`TallyRow` out).
 """
 
 from __future__ import annotations
@@ -27,9 +34,13 @@ from pinbridge.errors import PinbridgeError
 __all__ = [
     "FINAL_STATUSES",
     "PENDING_STATUSES",
+    "Attempt",
     "DeadLetter",
+    "DeadLetterGroup",
     "Delivered",
     "EnqueueResult",
+    "EntryDetail",
+    "EntrySummary",
     "EventStatus",
     "Expired",
     "Failed",
@@ -45,13 +56,15 @@ __all__ = [
     "QueueFull",
     "QueueUnavailable",
     "Retrying",
+    "Tally",
+    "TallyRow",
 ]
 
 EventStatus = Literal["queued", "retrying", "paused", "delivered", "failed", "expired"]
 PENDING_STATUSES: tuple[EventStatus, ...] = ("queued", "retrying", "paused")
 FINAL_STATUSES: tuple[EventStatus, ...] = ("delivered", "failed", "expired")
 HistoryStatus = Literal[
-    "queued", "retrying", "paused", "delivered", "failed", "expired", "replayed"
+    "queued", "retrying", "paused", "delivered", "failed", "expired", "replayed", "discarded"
 ]
 
 
@@ -72,7 +85,14 @@ class QueueDiskFull(QueueUnavailable):
 
 @dataclass(frozen=True, slots=True)
 class NewEvent:
-    """A mapped event to enqueue. ``payload`` is the orjson-encoded ``data[]`` element."""
+    """A mapped event to enqueue. ``payload`` is the orjson-encoded ``data[]`` element.
+
+    ``warnings`` (the mapping's warnings) are stored with the entry for the console.
+    ``identifiers`` names the match identifiers the event carries (``em``, ``ph``,
+    ``click_id``, ... see :class:`Tally`): the queue counts them in the ``identifier`` tally
+    when, and only when, it stores the event (a duplicate counts none). Only the names are
+    used; nothing of them is stored with the entry.
+    """
 
     ad_account_id: str
     event_id: str
@@ -80,6 +100,8 @@ class NewEvent:
     event_time: int
     payload: bytes
     destination: str = "default"
+    warnings: tuple[str, ...] = ()
+    identifiers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,3 +217,94 @@ class PauseState:
     reason: str
     since: float
     until: float
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetterGroup:
+    """The dead letters that share one reason (Pinterest's message): how many, the first
+    and last failure (Unix seconds), and the newest of them (highest row id) as a sample."""
+
+    reason: str
+    count: int
+    first_seen: float
+    last_seen: float
+    sample: DeadLetter
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One send of one event: when, Pinterest's HTTP status (None when there was no answer:
+    a timeout or a broken connection), Pinterest's per-event message or the transient reason,
+    and how many events the request carried."""
+
+    at: float
+    http_status: int | None
+    message: str | None
+    batch_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """One increment of a per-minute counter, added at the minute of the call's ``now``.
+
+    ``event_name`` is Pinterest's event name, or ``"none"`` for events that have none
+    (filtered or invalid). ``metric`` and ``detail``:
+
+    - ``received``, ``filtered`` (detail: the reason), ``invalid`` (detail: the first
+      error), ``pinterest_status`` (detail: ``"200"``, ``"429"``, ``"timeout"`` ...): given
+      by callers of ``enqueue``, ``complete`` and ``record_tallies``;
+    - ``queued``, ``duplicate`` and ``identifier`` (detail: ``em``, ``ph``,
+      ``external_id``, ``click_id``, ``hashed_maids``, ``ip_and_user_agent``, ``fn_ln``,
+      ``order_id``, ``value_and_currency``; from :attr:`NewEvent.identifiers`) are counted
+      by ``enqueue`` itself, ``delivered``, ``failed``, ``retrying`` and ``expired`` by
+      ``complete``, and ``discarded`` by ``discard``: only the queue knows which events it
+      stored or changed, so only it can count them exactly. Passing one of these is an
+      error.
+    """
+
+    destination: str
+    event_name: str
+    metric: str
+    detail: str = ""
+    count: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class TallyRow:
+    """A per-minute counter as read back: ``minute`` is the minute's start (Unix seconds, a
+    multiple of 60)."""
+
+    minute: float
+    destination: str
+    event_name: str
+    metric: str
+    detail: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class EntrySummary:
+    """One queue entry in a listing (newest first). ``message`` is the last outcome's."""
+
+    row_id: int
+    event_id: str
+    event_name: str
+    destination: str
+    ad_account_id: str
+    status: EventStatus
+    attempts: int
+    enqueued_at: float
+    updated_at: float
+    message: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EntryDetail:
+    """One entry with what the console's inspector shows: the mapped event as stored and
+    sent (hashed identifiers only), the mapping warnings given at ingest, and every send,
+    oldest first."""
+
+    summary: EntrySummary
+    payload: bytes
+    warnings: tuple[str, ...]
+    attempts: tuple[Attempt, ...]

@@ -7,6 +7,7 @@ Both backends call these so that SQLite and PostgreSQL behave identically.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -82,12 +83,15 @@ def storable_text(text: str) -> str:
 
 
 def storable_event(event: NewEvent) -> NewEvent:
-    """``event`` with its text fields passed through :func:`storable_text`."""
+    """``event`` with its key text fields passed through :func:`storable_text` (warnings are
+    cleaned when they are encoded, identifiers when they are counted)."""
     texts = (event.ad_account_id, event.event_id, event.event_name, event.destination)
     account, event_id, name, destination = (storable_text(text) for text in texts)
     if (account, event_id, name, destination) == texts:
         return event
-    return NewEvent(account, event_id, name, event.event_time, event.payload, destination)
+    return dataclasses.replace(
+        event, ad_account_id=account, event_id=event_id, event_name=name, destination=destination
+    )
 
 
 def change_for(outcome: Outcome) -> Change:

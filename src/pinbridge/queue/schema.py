@@ -4,18 +4,28 @@
   leased next: ``next_attempt_at`` when free, the lease's expiry while leased, so "ready and
   not under a live lease" is one indexed range per destination
   (``destination = d AND available_at <= now``). Every lease query goes through that one
-  index, so a paused destination's backlog is never scanned.
+  index, so a paused destination's backlog is never scanned. ``warnings`` holds the mapping
+  warnings given at ingest (a JSON list, NULL when none).
 - ``pinbridge_history``: one row per status change, for the delivery log.
+- ``pinbridge_attempts``: one row per send of an entry (when, HTTP status, message, batch
+  size), for the console's inspector.
 - ``pinbridge_dedup``: one row per (account, event_id, event_name) that blocks a new entry
   until ``expires_at``; its primary key makes dedup race-free across nodes.
 - ``pinbridge_counts`` and ``pinbridge_failed_counts``: entries per status, and dead
   letters per destination, spread over a few rows so concurrent writers on several nodes
   rarely wait for each other; ``counts()``, ``depth()`` and ``dead_letter_count()`` are
   sums (cheap). See :mod:`pinbridge.queue.counters`.
+- ``pinbridge_tallies``: per-minute counters for the console's statistics. See
+  :mod:`pinbridge.queue.tallies`.
 - ``pinbridge_pauses``: one row per paused destination, shared by every node.
 - ``pinbridge_meta``: the schema version. :func:`upgrade` brings older queues up to date on
   open: version 1 kept only a pending count (``pinbridge_depth``), version 2 had no
-  destinations.
+  destinations, version 3 no attempts, warnings or tallies.
+
+The console lists entries newest first, filtered by status, event name, destination or an
+event_id prefix: each filter has an index that holds its rows in id order (the prefix one
+compares bytes, ``COLLATE "C"`` on PostgreSQL, so that a prefix is one index range whatever
+the database's collation).
 
 Opening runs :func:`table_statements`, then :func:`upgrade`, then :func:`index_statements`
 (indexes may name columns an upgrade adds), all in one transaction.
@@ -26,7 +36,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from pinbridge.queue import counters
+from pinbridge.queue import counters, tallies
 from pinbridge.queue.records import FINAL_STATUSES, PENDING_STATUSES, QueueUnavailable
 
 __all__ = [
@@ -41,7 +51,7 @@ __all__ = [
     "upgrade",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Written as a literal in ``_VERSION_ROW`` and ``upgrade``: change all three together."""
 
 
@@ -74,6 +84,10 @@ _TYPES = {
     "postgres": {"id": "BIGSERIAL PRIMARY KEY", "bytes": "BYTEA", "real": "DOUBLE PRECISION"},
 }
 
+_BYTEWISE = {"sqlite": "", "postgres": ' COLLATE "C"'}
+"""How each dialect compares text bytewise (code point order): SQLite's default BINARY
+collation does; PostgreSQL's database collation may not."""
+
 _TABLES = """
 CREATE TABLE IF NOT EXISTS pinbridge_events (
     id {id},
@@ -91,7 +105,8 @@ CREATE TABLE IF NOT EXISTS pinbridge_events (
     lease_token TEXT,
     updated_at {real} NOT NULL,
     message TEXT,
-    destination TEXT NOT NULL DEFAULT 'default'
+    destination TEXT NOT NULL DEFAULT 'default',
+    warnings TEXT
 );
 CREATE TABLE IF NOT EXISTS pinbridge_history (
     id {id},
@@ -101,6 +116,14 @@ CREATE TABLE IF NOT EXISTS pinbridge_history (
     at {real} NOT NULL,
     attempts INTEGER NOT NULL,
     message TEXT
+);
+CREATE TABLE IF NOT EXISTS pinbridge_attempts (
+    id {id},
+    row_id BIGINT NOT NULL,
+    at {real} NOT NULL,
+    http_status INTEGER,
+    message TEXT,
+    batch_size INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS pinbridge_dedup (
     ad_account_id TEXT NOT NULL,
@@ -125,7 +148,13 @@ CREATE TABLE IF NOT EXISTS pinbridge_meta (
 _INDEXES = """
 CREATE INDEX IF NOT EXISTS pinbridge_events_destination_ready
     ON pinbridge_events (destination, available_at, id) WHERE {pending};
-CREATE INDEX IF NOT EXISTS pinbridge_events_event_id ON pinbridge_events (event_id);
+CREATE INDEX IF NOT EXISTS pinbridge_events_event_id_bytewise
+    ON pinbridge_events (event_id{bytewise}, id);
+CREATE INDEX IF NOT EXISTS pinbridge_events_status ON pinbridge_events (status, id);
+CREATE INDEX IF NOT EXISTS pinbridge_events_event_name ON pinbridge_events (event_name, id);
+CREATE INDEX IF NOT EXISTS pinbridge_events_destination ON pinbridge_events (destination, id);
+CREATE INDEX IF NOT EXISTS pinbridge_events_delivered
+    ON pinbridge_events (destination, updated_at) WHERE status = 'delivered';
 CREATE INDEX IF NOT EXISTS pinbridge_events_final
     ON pinbridge_events (updated_at) WHERE {final};
 CREATE INDEX IF NOT EXISTS pinbridge_events_failed
@@ -134,11 +163,13 @@ CREATE INDEX IF NOT EXISTS pinbridge_events_destination_failed
     ON pinbridge_events (destination, id) WHERE status = 'failed';
 CREATE INDEX IF NOT EXISTS pinbridge_history_event_id ON pinbridge_history (event_id, id);
 CREATE INDEX IF NOT EXISTS pinbridge_history_row_id ON pinbridge_history (row_id);
-CREATE INDEX IF NOT EXISTS pinbridge_dedup_expires ON pinbridge_dedup (expires_at)
+CREATE INDEX IF NOT EXISTS pinbridge_attempts_row_id ON pinbridge_attempts (row_id, id);
+CREATE INDEX IF NOT EXISTS pinbridge_dedup_expires ON pinbridge_dedup (expires_at);
+CREATE INDEX IF NOT EXISTS pinbridge_tallies_spread ON pinbridge_tallies (minute) WHERE slot <> 0
 """
 
 _VERSION_ROW = (
-    "INSERT INTO pinbridge_meta (key, value) VALUES ('schema_version', '3') ON CONFLICT DO NOTHING"
+    "INSERT INTO pinbridge_meta (key, value) VALUES ('schema_version', '4') ON CONFLICT DO NOTHING"
 )
 
 
@@ -151,14 +182,15 @@ def table_statements(dialect: str) -> list[str]:
     schema version of a new queue (an existing queue keeps its own)."""
     statements = _split(_TABLES.format(**_TYPES[dialect]))
     statements.extend(counters.table_statements())
+    statements.extend(tallies.table_statements(_TYPES[dialect]["real"]))
     statements.append(_VERSION_ROW)
     return statements
 
 
-def index_statements() -> list[str]:
-    """Idempotent statements creating every index (the same in both dialects); run after
-    :func:`upgrade`."""
-    return _split(_INDEXES.format(pending=PENDING, final=FINAL))
+def index_statements(dialect: str) -> list[str]:
+    """Idempotent statements creating every index (the same in both dialects but for the
+    bytewise collation of the event_id index); run after :func:`upgrade`."""
+    return _split(_INDEXES.format(pending=PENDING, final=FINAL, bytewise=_BYTEWISE[dialect]))
 
 
 def check_version(version: int, display: str) -> None:
@@ -180,7 +212,9 @@ def upgrade(execute: Callable[..., Any], version: int, mark: str) -> None:
     drop the pending counter they replace. Version 2 -> 3: every entry joins destination
     ``'default'``; the ready indexes (overall and per account) give way to a per-destination
     one (made by :func:`index_statements`); the per-destination dead-letter counters start
-    from a count.
+    from a count. Version 3 -> 4: entries gain ``warnings`` (NULL for the existing ones);
+    the event_id index gives way to a bytewise one that also serves prefixes; the new
+    tables (attempts, tallies) and indexes are made by the other statements.
     """
     if version < 2:
         found = {str(status): int(n) for status, n in execute(counters.UPGRADE_GROUP_BY, ())}
@@ -197,5 +231,8 @@ def upgrade(execute: Callable[..., Any], version: int, mark: str) -> None:
         execute("DROP INDEX IF EXISTS pinbridge_events_ready", ())
         execute("DELETE FROM pinbridge_failed_counts", ())
         execute(counters.UPGRADE_FAILED, ())
+    if version < 4:
+        execute("ALTER TABLE pinbridge_events ADD COLUMN warnings TEXT", ())
+        execute("DROP INDEX IF EXISTS pinbridge_events_event_id", ())
     if version < SCHEMA_VERSION:
-        execute("UPDATE pinbridge_meta SET value = '3' WHERE key = 'schema_version'", ())
+        execute("UPDATE pinbridge_meta SET value = '4' WHERE key = 'schema_version'", ())

@@ -16,7 +16,10 @@ from collections.abc import Collection, Mapping, Sequence
 from pinbridge.config import QueueSettings
 from pinbridge.queue import counters
 from pinbridge.queue import sqlite_rows as sql_rows
+from pinbridge.queue import tallies as per_minute
+from pinbridge.queue.reading import attempt_values, check_attempts
 from pinbridge.queue.records import (
+    Attempt,
     DeadLetter,
     EnqueueResult,
     HistoryEntry,
@@ -26,6 +29,7 @@ from pinbridge.queue.records import (
     PauseState,
     QueueFull,
     QueueUnavailable,
+    Tally,
 )
 from pinbridge.queue.rules import (
     batch_ids,
@@ -53,14 +57,16 @@ from pinbridge.queue.schema import (
     upgrade,
 )
 from pinbridge.queue.sqlite_connections import SqliteConnections
+from pinbridge.queue.sqlite_console import SqliteConsoleReads
 
 __all__ = ["SqliteQueue"]
 
 _PURGE_CHUNK = 2000
 
 
-class SqliteQueue:
-    """A :class:`~pinbridge.queue.base.Queue` in one SQLite file; see the module docstring."""
+class SqliteQueue(SqliteConsoleReads):
+    """A :class:`~pinbridge.queue.base.Queue` in one SQLite file; see the module docstring.
+    The console's reads come from :class:`~pinbridge.queue.sqlite_console.SqliteConsoleReads`."""
 
     def __init__(self, path: str, settings: QueueSettings, display: str) -> None:
         self._settings = settings
@@ -83,7 +89,7 @@ class SqliteQueue:
             )
             if version <= SCHEMA_VERSION:
                 upgrade(conn.execute, version, "?")
-                for statement in index_statements():
+                for statement in index_statements("sqlite"):
                     conn.execute(statement)
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
@@ -98,8 +104,12 @@ class SqliteQueue:
 
     # -- writes -----------------------------------------------------------------------
 
-    def enqueue(self, events: Sequence[NewEvent], now: float) -> list[EnqueueResult]:
+    def enqueue(
+        self, events: Sequence[NewEvent], now: float, tallies: Sequence[Tally] = ()
+    ) -> list[EnqueueResult]:
+        counted = per_minute.from_caller(tallies, "enqueue")
         if not events:
+            self._add_tallies(counted, now)
             return []
         stored_events = [storable_event(event) for event in events]
         firsts = first_in_call(stored_events)
@@ -116,7 +126,10 @@ class SqliteQueue:
             for i in fresh:
                 sql_rows.insert(conn, stored_events[i], now, expires_at)
             sql_rows.add_counts(conn, {"queued": len(fresh)})
-        stored = set(fresh)
+            stored = set(fresh)
+            flags = [i in stored for i in range(len(stored_events))]
+            counted.update(per_minute.for_enqueue(stored_events, flags))
+            sql_rows.add_tallies(conn, counted, now)
         return [
             EnqueueResult(event.event_id, "queued" if i in stored else "duplicate")
             for i, event in enumerate(events)
@@ -185,8 +198,26 @@ class SqliteQueue:
             }
         return extended(lease, kept, now + lease_seconds)
 
-    def complete(self, lease: Lease, outcomes: Mapping[int, Outcome], now: float) -> None:
+    def record_tallies(self, tallies: Sequence[Tally], now: float) -> None:
+        self._add_tallies(per_minute.from_caller(tallies, "record_tallies"), now)
+
+    def _add_tallies(self, counted: Mapping[per_minute.Key, int], now: float) -> None:
+        if any(counted.values()):
+            with self._write() as conn:
+                sql_rows.add_tallies(conn, counted, now)
+
+    def complete(
+        self,
+        lease: Lease,
+        outcomes: Mapping[int, Outcome],
+        now: float,
+        attempts: Mapping[int, Attempt] = {},
+        tallies: Sequence[Tally] = (),
+    ) -> None:
         check_outcomes(lease, outcomes)
+        check_attempts(lease, attempts)
+        counted = per_minute.from_caller(tallies, "complete")
+        sends = attempt_values(attempts)
         ids = [event.row_id for event in lease.events]
         with self._write() as conn:
             before = dict(
@@ -197,6 +228,7 @@ class SqliteQueue:
                 ).fetchall()
             )
             moves: list[tuple[str, str]] = []
+            held: set[int] = set()
             for row_id, outcome in outcomes.items():
                 change = change_for(outcome)
                 row = conn.execute(
@@ -213,6 +245,10 @@ class SqliteQueue:
                 ).fetchone()
                 if row is None:
                     continue  # the lease expired and another worker holds this row now
+                held.add(row_id)
+                outcome_key = per_minute.outcome_key(lease.destination, row[3], change.status)
+                if outcome_key is not None:
+                    counted[outcome_key] += 1
                 sql_rows.log(
                     conn,
                     row_id,
@@ -229,19 +265,38 @@ class SqliteQueue:
                         (row[2], row[0], row[3], row_id),
                     )
                 moves.append((before[row_id], change.status))
-            conn.execute(
-                "UPDATE pinbridge_events SET lease_token = NULL, available_at = next_attempt_at "
-                "WHERE id IN (SELECT value FROM json_each(?)) AND lease_token = ?",
-                (json.dumps(ids), lease.token),
+            held.update(
+                row[0]
+                for row in conn.execute(
+                    "UPDATE pinbridge_events SET lease_token = NULL, "
+                    "available_at = next_attempt_at "
+                    "WHERE id IN (SELECT value FROM json_each(?)) AND lease_token = ? "
+                    "RETURNING id",
+                    (json.dumps(ids), lease.token),
+                )
+            )
+            sql_rows.add_attempts(
+                conn, [send for send in sends if send[0] in held], existing_only=False
             )
             failed = sum(new == "failed" for _, new in moves)
             sql_rows.add_counts(conn, counters.moved(moves), {lease.destination: failed})
+            sql_rows.add_tallies(conn, counted, now)
+
+    def record_attempts(self, attempts: Mapping[int, Attempt]) -> None:
+        if attempts:
+            with self._write() as conn:
+                sql_rows.add_attempts(conn, attempt_values(attempts), existing_only=True)
 
     def replay(
-        self, row_ids: Sequence[int] | None, now: float, destination: str | None = None
+        self,
+        row_ids: Sequence[int] | None,
+        now: float,
+        destination: str | None = None,
+        reason: str | None = None,
     ) -> int:
         chosen = None if row_ids is None else json.dumps([int(i) for i in row_ids])
         only = None if destination is None else storable_text(destination)
+        why = None if reason is None else storable_text(reason)
         expires_at = dedup_expires_at(now, self._settings.dedup_window_hours)
         with self._write() as conn:
             rows = conn.execute(
@@ -249,9 +304,9 @@ class SqliteQueue:
                 "next_attempt_at = ?, available_at = ?, updated_at = ?, lease_token = NULL, "
                 "message = NULL WHERE status = 'failed' "
                 "AND (? IS NULL OR id IN (SELECT value FROM json_each(?))) "
-                "AND (? IS NULL OR destination = ?) "
+                "AND (? IS NULL OR destination = ?) AND (? IS NULL OR COALESCE(message, '') = ?) "
                 "RETURNING id, event_id, ad_account_id, event_name, destination",
-                (now, now, now, chosen, chosen, only, only),
+                (now, now, now, chosen, chosen, only, only, why, why),
             ).fetchall()
             for row_id, event_id, account, name, _ in rows:
                 sql_rows.log(
@@ -266,6 +321,26 @@ class SqliteQueue:
             )
         return len(rows)
 
+    def discard(
+        self,
+        row_ids: Sequence[int] | None,
+        now: float,
+        destination: str | None = None,
+        reason: str | None = None,
+    ) -> int:
+        chosen = None if row_ids is None else json.dumps([int(i) for i in row_ids])
+        only = None if destination is None else storable_text(destination)
+        why = None if reason is None else storable_text(reason)
+        with self._write() as conn:
+            gone = sql_rows.delete_dead_letters(conn, chosen, only, why)
+            per_destination = Counter(name for name, _ in gone)
+            sql_rows.add_counts(
+                conn, {"failed": -len(gone)}, {name: -n for name, n in per_destination.items()}
+            )
+            counted = Counter(per_minute.key(d, name, "discarded") for d, name in gone)
+            sql_rows.add_tallies(conn, counted, now)
+        return len(gone)
+
     def purge(self, now: float) -> int:
         cutoff = retention_cutoff(now, self._settings.retention_days)
         total = 0
@@ -278,11 +353,11 @@ class SqliteQueue:
                 ).fetchall()
                 ids = [row[0] for row in rows]
                 batch = json.dumps(ids)
-                conn.execute(
-                    "DELETE FROM pinbridge_history "
-                    "WHERE row_id IN (SELECT value FROM json_each(?))",
-                    (batch,),
-                )
+                for table in ("pinbridge_history", "pinbridge_attempts"):
+                    conn.execute(
+                        f"DELETE FROM {table} WHERE row_id IN (SELECT value FROM json_each(?))",  # noqa: S608 - fixed names
+                        (batch,),
+                    )
                 conn.execute(
                     "DELETE FROM pinbridge_events WHERE id IN (SELECT value FROM json_each(?))",
                     (batch,),
@@ -296,6 +371,9 @@ class SqliteQueue:
                 )
                 if len(ids) < _PURGE_CHUNK:
                     conn.execute("DELETE FROM pinbridge_dedup WHERE expires_at <= ?", (now,))
+                    conn.execute(
+                        per_minute.purge_statement("?"), (per_minute.purge_before(cutoff),)
+                    )
             total += len(ids)
             if len(ids) < _PURGE_CHUNK:
                 return total

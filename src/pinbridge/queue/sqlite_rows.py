@@ -7,19 +7,24 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from pinbridge.queue import counters
+from pinbridge.queue import tallies as per_minute
+from pinbridge.queue.reading import AttemptValues, warnings_text
 from pinbridge.queue.records import NewEvent
 from pinbridge.queue.schema import DESTINATIONS, PENDING
 
 __all__ = [
+    "add_attempts",
     "add_counts",
+    "add_tallies",
     "blocked",
     "candidates",
     "claim_key",
     "counts",
     "dead_letter_count",
+    "delete_dead_letters",
     "depth",
     "full_batch",
     "heads",
@@ -128,11 +133,12 @@ def insert(conn: sqlite3.Connection, event: NewEvent, now: float, expires_at: fl
     row_id = conn.execute(
         "INSERT INTO pinbridge_events (ad_account_id, event_id, event_name, event_time, "
         "payload, size, status, attempts, enqueued_at, next_attempt_at, available_at, "
-        "updated_at, destination) VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?, ?) "
-        "RETURNING id",
+        "updated_at, destination, warnings) "
+        "VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             *(event.ad_account_id, event.event_id, event.event_name, event.event_time),
             *(event.payload, len(event.payload), now, now, now, now, event.destination),
+            warnings_text(event.warnings),
         ),
     ).fetchone()[0]
     conn.execute(
@@ -206,3 +212,76 @@ def add_counts(
     counters.add(conn.execute, deltas, "?")
     if failed:
         counters.add_failed(conn.execute, failed, "?")
+
+
+_TALLY_ROWS_PER_STATEMENT = 1000  # 6 parameters each: far below SQLite's limit of 32,766
+
+_ADD_TALLIES = (
+    "INSERT INTO pinbridge_tallies (minute, destination, event_name, metric, detail, slot, "
+    "count) VALUES {values} ON CONFLICT (minute, destination, event_name, metric, detail, "
+    "slot) DO UPDATE SET count = count + excluded.count"
+)
+
+
+def add_tallies(conn: sqlite3.Connection, counts: Mapping[per_minute.Key, int], now: float) -> None:
+    """Add ``counts`` to the minute of ``now``: one multi-row upsert (slot 0: SQLite has
+    one writer at a time, so there is no lock to spread)."""
+    rows = sorted((key, n) for key, n in counts.items() if n)
+    minute = per_minute.minute_of(now)
+    for start in range(0, len(rows), _TALLY_ROWS_PER_STATEMENT):
+        chunk = rows[start : start + _TALLY_ROWS_PER_STATEMENT]
+        values = ", ".join("(?, ?, ?, ?, ?, 0, ?)" for _ in chunk)
+        params = [value for (key, n) in chunk for value in (minute, *key, n)]
+        conn.execute(_ADD_TALLIES.replace("{values}", values), params)
+
+
+def add_attempts(
+    conn: sqlite3.Connection, attempts: Sequence[AttemptValues], *, existing_only: bool
+) -> None:
+    """Store sends of entries; with ``existing_only``, those of rows that are gone are
+    skipped (a caller outside a lease cannot know)."""
+    if existing_only:
+        conn.executemany(
+            "INSERT INTO pinbridge_attempts (row_id, at, http_status, message, batch_size) "
+            "SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM pinbridge_events "
+            "WHERE id = ?1)",
+            attempts,
+        )
+        return
+    conn.executemany(
+        "INSERT INTO pinbridge_attempts (row_id, at, http_status, message, batch_size) "
+        "VALUES (?, ?, ?, ?, ?)",
+        attempts,
+    )
+
+
+def delete_dead_letters(
+    conn: sqlite3.Connection,
+    row_ids: str | None,
+    destination: str | None,
+    reason: str | None,
+) -> list[tuple[str, str]]:
+    """Delete the chosen dead letters (``row_ids`` a JSON list or None for all; only
+    ``destination``'s and those whose message is ``reason``, when given) with their history,
+    attempts and any dedup key they hold; returns (destination, event_name) of each."""
+    rows = conn.execute(
+        "DELETE FROM pinbridge_events WHERE status = 'failed' "
+        "AND (?1 IS NULL OR id IN (SELECT value FROM json_each(?1))) "
+        "AND (?2 IS NULL OR destination = ?2) AND (?3 IS NULL OR COALESCE(message, '') = ?3) "
+        "RETURNING id, ad_account_id, event_id, event_name, destination",
+        (row_ids, destination, reason),
+    ).fetchall()
+    if not rows:
+        return []
+    ids = json.dumps([row[0] for row in rows])
+    for table in ("pinbridge_history", "pinbridge_attempts"):
+        conn.execute(
+            f"DELETE FROM {table} WHERE row_id IN (SELECT value FROM json_each(?))",  # noqa: S608 - fixed names
+            (ids,),
+        )
+    conn.executemany(
+        "DELETE FROM pinbridge_dedup WHERE ad_account_id = ? AND event_id = ? "
+        "AND event_name = ? AND row_id = ?",
+        [(account, event_id, name, row_id) for row_id, account, event_id, name, _ in rows],
+    )
+    return [(str(row[4]), str(row[3])) for row in rows]

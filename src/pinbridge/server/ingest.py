@@ -204,11 +204,10 @@ async def _accept(
     """Map in the event loop (short, CPU-bound work: a thread would only add a hop), then
     store through the group writer, which answers once the commit is on disk."""
     batch = _map(ctx, destination, events)
+    tallies = _tallies(destination, batch.counts)
     if batch.to_store:
         try:
-            stored = await ctx.writer.enqueue(
-                [new for _, new, _, _ in batch.to_store], _tallies(destination, batch.counts)
-            )
+            stored = await ctx.writer.enqueue([new for _, new in batch.to_store], tallies)
         except QueueFull:
             _log.warning("queue full; request refused", extra={"events": len(events)})
             return error_response(
@@ -221,7 +220,7 @@ async def _accept(
         ctx.queue_state.wrote()
         _settle(ctx, destination, batch, stored)
     else:
-        ctx.writer.add_tallies(_tallies(destination, batch.counts))
+        ctx.writer.add_tallies(tallies)
     pairs = Counter(zip((result["status"] for result in batch.results), batch.names, strict=True))
     for (status, name), count in pairs.items():
         ctx.metrics.events.labels(status, name, destination).inc(count)
@@ -231,11 +230,12 @@ async def _accept(
 @dataclass
 class _Batch:
     """One request's events after mapping: a result per event (the stored ones filled in
-    after the commit), their Pinterest names, what to store and the console's counts."""
+    after the commit), their Pinterest names, what to store and the console's counts (the
+    queue counts queued, duplicate and identifiers itself, when it stores)."""
 
     results: list[dict[str, Any]]
     names: list[str]
-    to_store: list[tuple[int, NewEvent, tuple[str, ...], list[str]]]
+    to_store: list[tuple[int, NewEvent]]
     counts: Counter[tuple[str, str, str]]
 
 
@@ -265,11 +265,8 @@ def _map(ctx: ServerContext, name: str, events: list[IncomingEvent | BrokenEvent
             counts[(_NO_EVENT_NAME, "invalid", _detail(mapped.errors[0]))] += 1
         else:
             new = _new_event(name, account, mapped)
-            found = identifiers_of(mapped.event)
-            batch.to_store.append((index, new, mapped.warnings, found))
+            batch.to_store.append((index, new))
             batch.names[index] = new.event_name
-            counts[(new.event_name, "queued", "")] += 1
-            counts.update((new.event_name, "identifier", one) for one in found)
     for event_name in batch.names:
         counts[(event_name, "received", "")] += 1
     return batch
@@ -278,22 +275,15 @@ def _map(ctx: ServerContext, name: str, events: list[IncomingEvent | BrokenEvent
 def _settle(
     ctx: ServerContext, destination: str, batch: _Batch, stored: list[EnqueueResult]
 ) -> None:
-    """Fill in the stored events' results; count identifiers of the queued ones, and
-    correct the console's counts for the duplicates (with the next commit)."""
-    corrections: Counter[tuple[str, str, str]] = Counter()
+    """Fill in the stored events' results; count the identifiers of the queued ones."""
     identifiers = ctx.metrics.identifiers
-    for (index, new, warnings, found), outcome in zip(batch.to_store, stored, strict=True):
+    for (index, new), outcome in zip(batch.to_store, stored, strict=True):
         result: dict[str, Any] = {"status": outcome.status, "event_id": outcome.event_id}
         if outcome.status == "queued":
-            result["warnings"] = list(warnings)
-            for one in found:
+            result["warnings"] = list(new.warnings)
+            for one in new.identifiers:
                 identifiers.labels(destination, new.event_name, one).inc()
-        else:
-            corrections[(new.event_name, "queued", "")] -= 1
-            corrections[(new.event_name, "duplicate", "")] += 1
-            corrections.update({(new.event_name, "identifier", one): -1 for one in found})
         batch.results[index] = result
-    ctx.writer.add_tallies(_tallies(destination, corrections))
 
 
 def _tallies(destination: str, counts: Counter[tuple[str, str, str]]) -> list[Tally]:
@@ -319,6 +309,7 @@ def _new_event(destination: str, account: str, mapped: Mapped) -> NewEvent:
         payload=orjson.dumps(event),
         destination=destination,
         warnings=mapped.warnings,
+        identifiers=tuple(identifiers_of(event)),
     )
 
 
