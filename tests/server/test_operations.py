@@ -54,10 +54,21 @@ def _check(base_url: str, path: str, method: str, response: httpx.Response) -> N
         return
     resource = Resource.from_contents(document, default_specification=DRAFT4)
     registry: Registry[Any] = Registry().with_resource("urn:pinbridge", resource)
-    if "$ref" in schema:
-        schema = {"$ref": "urn:pinbridge" + schema["$ref"]}
-    errors = list(OAS30Validator(schema, registry=registry).iter_errors(response.json()))
+    validator = OAS30Validator(_within(schema, "urn:pinbridge"), registry=registry)
+    errors = list(validator.iter_errors(response.json()))
     assert not errors, [e.message for e in errors]
+
+
+def _within(schema: Any, base: str) -> Any:
+    """``schema`` with its local references (``#/...``) made to point into ``base``."""
+    if isinstance(schema, dict):
+        return {
+            key: base + value if key == "$ref" else _within(value, base)
+            for key, value in schema.items()
+        }
+    if isinstance(schema, list):
+        return [_within(item, base) for item in schema]
+    return schema
 
 
 def _resolved(document: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
