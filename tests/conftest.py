@@ -5,6 +5,12 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import settings
+
+# Tests never assert timings: hypothesis's per-example deadline is one, and on a busy
+# 2-core machine a slow first example fails it by chance.
+settings.register_profile("pinbridge", deadline=None)
+settings.load_profile("pinbridge")
 
 POSTGRES_ENV = "PINBRIDGE_TEST_POSTGRES_DSN"
 

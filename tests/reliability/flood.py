@@ -20,7 +20,7 @@ __all__ = ["Flood", "KINDS"]
 
 KINDS = ("idle", "slow-headers", "slow-body")
 _TICK = 1.0
-_HEADERS = b"POST /events/batch HTTP/1.1\r\nHost: pinbridge\r\nContent-Type: application/json\r\n"
+_HEADERS = b"POST /events/batch HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
 _BODY_HEADERS = _HEADERS + b"Content-Length: 100000\r\n\r\n"
 
 

@@ -49,12 +49,11 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 def _fill(disk: Path) -> Path:
     """Write zeros until the disk is full; the filler file."""
     filler = disk / "filler"
-    block = b"\0" * 65536
-    with filler.open("wb") as handle:
+    block = b"\0" * 4096
+    with filler.open("wb", buffering=0) as handle:  # unbuffered: closing has nothing to flush
         try:
             while True:
                 handle.write(block)
-                handle.flush()
         except OSError:
             pass
     return filler

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -150,7 +151,8 @@ def test_received_at_is_for_dry_runs(tmp_path: Path) -> None:
     source = tmp_path / "events.json"
     source.write_text(_ndjson([event("d-1")]))
 
-    dry = run_send_cli("--config", config, "--dry-run", "--received-at", "1795867200", source)
+    received_at = str(int(time.time()) + 3600)  # the events (stamped now) are an hour old then
+    dry = run_send_cli("--config", config, "--dry-run", "--received-at", received_at, source)
     real = run_send_cli("--config", config, "--received-at", "2026-11-28T12:00:00Z", source)
     bad = run_send_cli("--dry-run", "--received-at", "noon", source)
 

@@ -97,7 +97,8 @@ def test_match_quality_gives_shares_and_a_hint_for_the_biggest_gap() -> None:
     assert checkout["identifiers"]["click_id"] == 0.38
     assert checkout["identifiers"]["order_id"] == 1.0
     assert "order_id" not in quality["event_names"]["page_visit"]["identifiers"]
-    assert quality["hints"][0] == (
+    assert quality["hints"][0].startswith("100% of page_visit events have no click_id: ")
+    assert quality["hints"][1] == (
         "100% of checkout events have no IP address and user agent: are "
         "context.device.ip and context.device.user_agent both forwarded from the browser "
         "(not your server's own address)?"

@@ -18,7 +18,7 @@ from openapi_schema_validator import OAS30Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from pinbridge.server import dashboard, deliverylog, ingest, ops, reloading
+from pinbridge.server import console, dashboard, deliverylog, ingest, insights, ops, reloading
 from tests.server.events import filtered, invalid, purchase
 from tests.server.harness import ServerProcess, run_cli, server_config, start_server
 
@@ -47,7 +47,8 @@ def _document(base_url: str) -> dict[str, Any]:
 def _check(base_url: str, path: str, method: str, response: httpx.Response) -> None:
     """Assert that ``response`` matches the schema documented for it."""
     document = _document(base_url)
-    documented = document["paths"][path][method]["responses"][str(response.status_code)]
+    documented = _resolved(document, document["paths"][path][method]["responses"])
+    documented = _resolved(document, documented[str(response.status_code)])
     media = documented["content"]
     assert response.headers["content-type"].split(";")[0] in media, (path, response.status_code)
     schema = media.get("application/json", {}).get("schema")
@@ -55,10 +56,31 @@ def _check(base_url: str, path: str, method: str, response: httpx.Response) -> N
         return
     resource = Resource.from_contents(document, default_specification=DRAFT4)
     registry: Registry[Any] = Registry().with_resource("urn:pinbridge", resource)
-    if "$ref" in schema:
-        schema = {"$ref": "urn:pinbridge" + schema["$ref"]}
-    errors = list(OAS30Validator(schema, registry=registry).iter_errors(response.json()))
+    validator = OAS30Validator(_within(schema, "urn:pinbridge"), registry=registry)
+    errors = list(validator.iter_errors(response.json()))
     assert not errors, [e.message for e in errors]
+
+
+def _within(schema: Any, base: str) -> Any:
+    """``schema`` with its local references (``#/...``) made to point into ``base``."""
+    if isinstance(schema, dict):
+        return {
+            key: base + value if key == "$ref" else _within(value, base)
+            for key, value in schema.items()
+        }
+    if isinstance(schema, list):
+        return [_within(item, base) for item in schema]
+    return schema
+
+
+def _resolved(document: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
+    """``item``, or what its ``$ref`` (``#/components/...``) points to."""
+    while "$ref" in item:
+        node: Any = document
+        for part in item["$ref"].removeprefix("#/").split("/"):
+            node = node[part]
+        item = node
+    return item
 
 
 def _app_routes() -> set[tuple[str, str]]:
@@ -66,6 +88,8 @@ def _app_routes() -> set[tuple[str, str]]:
         *ingest.routes,
         *deliverylog.routes,
         *reloading.routes,
+        *console.routes,
+        *insights.routes,
         *ops.routes,
         *dashboard.routes,
     ]
@@ -139,6 +163,8 @@ def test_openapi_lists_every_route_and_matches_the_answers(
         _check(base, path, "get", http.get(path))
     for file in ("main.js", "pages/events.js", "console.css", "icon.svg", "nope.js"):
         _check(base, "/console/{file}", "get", http.get(f"/console/{file}"))
+    console = document["paths"]["/console/{file}"]["get"]["parameters"][0]["schema"]["enum"]
+    assert sorted(console) == sorted(dashboard.console_files()), "list the console's files"
 
 
 def test_the_console_loads_nothing_from_elsewhere(http: httpx.Client) -> None:

@@ -52,8 +52,23 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="accept and queue events without sending them (an ingest-only node: "
         "another node on the same PostgreSQL queue delivers)",
     )
+    parser.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="N server processes on the same port, each with its own intake and delivery "
+        "workers (default 1; see docs/service.md for how many per core)",
+    )
     parser.add_argument("--log-level", choices=_LOG_LEVELS, default="info")
+    parser.add_argument("--listen-fd", type=int, help=argparse.SUPPRESS)  # a worker's socket
     parser.set_defaults(run=run)
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1 to 64")
+    return int(text)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,15 +85,63 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--port must be between 0 and 65535, not {port}")
     secrets, keep = _redaction_of(settings)
     redactor = configure_logging(args.log_level, secrets=secrets, keep=keep)
+    if args.listen_fd is not None:
+        from pinbridge.server.supervisor import inherited_socket
+
+        sock = inherited_socket(args.listen_fd)
+    else:
+        sock = _listen(settings, host, port)
+    if args.workers > 1 and args.listen_fd is None:
+        from pinbridge.server.supervisor import supervise
+
+        worker_args = ["--log-level", args.log_level]
+        if args.config:
+            worker_args += ["--config", args.config]
+        if args.host:
+            worker_args += ["--host", args.host]
+        if args.no_delivery:
+            worker_args.append("--no-delivery")
+        return supervise(
+            sock, worker_args, args.workers, lambda: _announce(sock, not args.no_delivery)
+        )
 
     def load() -> Settings:
         reloaded = settings_from_args(args)
         require_destination_credentials(reloaded, "the reloaded configuration")
         return reloaded
 
+    worker = args.listen_fd is not None
     return asyncio.run(
-        _serve(settings, host, port, deliver=not args.no_delivery, load=load, redactor=redactor)
+        _serve(
+            settings,
+            sock,
+            deliver=not args.no_delivery,
+            load=load,
+            redactor=redactor,
+            worker=worker,
+        )
     )
+
+
+def _listen(settings: Settings, host: str, port: int) -> socket.socket:
+    """The listening socket, once it is safe to listen there (see Safe by default)."""
+    from pinbridge.server.hosts import is_loopback
+    from pinbridge.server.runner import bind_socket
+
+    try:
+        sock = bind_socket(host, port)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot listen on {host}:{port}: {exc.strerror}; choose another [server] host/port "
+            "(or --host/--port)"
+        ) from None
+    address = str(sock.getsockname()[0])
+    try:
+        _refuse_open_exposure(settings, is_loopback(address), address)
+    except ConfigError:
+        sock.close()
+        raise
+    return sock
 
 
 def _redaction_of(settings: Settings) -> tuple[list[str], list[str]]:
@@ -97,15 +160,16 @@ def _redaction_of(settings: Settings) -> tuple[list[str], list[str]]:
 
 async def _serve(
     settings: Settings,
-    host: str,
-    port: int,
+    sock: socket.socket,
     *,
     deliver: bool,
     load: Callable[[], Settings],
     redactor: RedactingFilter,
+    worker: bool,
 ) -> int:
     import asyncio
     import logging
+    import os
     import signal
 
     from pinbridge.delivery.worker import DeliveryService
@@ -114,22 +178,11 @@ async def _serve(
     from pinbridge.server.app import create_app
     from pinbridge.server.hosts import is_loopback
     from pinbridge.server.reloading import reload_configuration
-    from pinbridge.server.runner import bind_socket, serve_app
+    from pinbridge.server.runner import serve_app
+    from pinbridge.server.supervisor import WORKER_READY
 
     log = logging.getLogger("pinbridge.serve")
-    try:
-        sock = bind_socket(host, port)
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot listen on {host}:{port}: {exc.strerror}; choose another [server] host/port "
-            "(or --host/--port)"
-        ) from None
     loopback = is_loopback(str(sock.getsockname()[0]))
-    try:
-        _refuse_open_exposure(settings, loopback, str(sock.getsockname()[0]))
-    except ConfigError:
-        sock.close()
-        raise
     queue = open_queue(settings.queue)
     try:
         metrics = Metrics()
@@ -162,7 +215,11 @@ async def _serve(
                 sock,
                 settings.server,
                 on_signal=stop_intake,
-                on_ready=lambda: _announce(sock, deliver),
+                on_ready=(
+                    (lambda: print(f"{WORKER_READY} (pid {os.getpid()})", flush=True))
+                    if worker
+                    else (lambda: _announce(sock, deliver))
+                ),
             )
         finally:
             loop.remove_signal_handler(signal.SIGHUP)

@@ -1,4 +1,5 @@
-"""The operator console at ``/``, its modules and style under ``/console/``, and ``/openapi.json``.
+"""The operator console at ``/``, its modules and style under ``/console/``, and ``/openapi.json``
+(see :mod:`pinbridge.server.apidoc`).
 
 The files ship in ``pinbridge/server/static`` and are served as they are: no build step, and
 nothing loaded from elsewhere (no CDN). A Content-Security-Policy of ``'self'`` keeps it that
@@ -19,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from pinbridge.server.apidoc import openapi
 from pinbridge.server.responses import error_response
 
 __all__ = ["console_files", "routes", "static_file"]
@@ -78,11 +80,6 @@ async def console_file(request: Request) -> Response:
         return error_response(404, f"the console has no file {name!r}")
     content, media_type = entry
     return Response(content, media_type=media_type, headers=_HEADERS)
-
-
-async def openapi(request: Request) -> Response:
-    """pinbridge's own API, as an OpenAPI 3 document written by hand."""
-    return Response(static_file("openapi.json"), media_type="application/json")
 
 
 routes = [

@@ -42,6 +42,7 @@ __all__ = ["MAX_PAGE", "destination_param", "routes"]
 MAX_PAGE = 1000
 MAX_RECENT = 500
 STATUSES = ("queued", "retrying", "delivered", "failed", "expired")
+MAX_ROW_ID = 2**63 - 1  # a 64-bit signed integer, as SQLite and PostgreSQL store row ids
 _REPLAY_BODY_LIMIT = 1024 * 1024
 _log = logging.getLogger("pinbridge.server.deliverylog")
 
@@ -274,7 +275,7 @@ def _selection(body: bytes) -> _Selection:
     if not isinstance(row_ids, list) or not row_ids:
         raise ValueError(f'"row_ids" must be a non-empty list of row ids; {hint}')
     for index, row_id in enumerate(row_ids):
-        if isinstance(row_id, bool) or not isinstance(row_id, int) or row_id < 1:
+        if isinstance(row_id, bool) or not isinstance(row_id, int) or not 1 <= row_id <= MAX_ROW_ID:
             raise ValueError(
                 f"row_ids[{index}] must be a row id (a positive whole number, as listed by "
                 "GET /v1/dead-letters)"
