@@ -166,6 +166,9 @@ def test_an_admin_key_opens_everything_but_not_in_the_query(deployment: Deployme
             answer = anonymous.get(f"{path}?token={ADMIN_KEY}")
             assert answer.status_code == 401, path
         assert "ingest endpoints only" in anonymous.get(f"/v1/status?token={ADMIN_KEY}").text
+        in_url = anonymous.post(f"/events?token={ADMIN_KEY}", json=purchase(_id()))
+        assert in_url.status_code == 401
+        assert "Authorization header only" in in_url.json()["error"]
 
 
 def test_readyz_tells_anonymous_callers_only_ready_or_not(deployment: Deployment) -> None:

@@ -34,10 +34,18 @@ def ingest_destination(request: Request, ring: KeyRing, names: tuple[str, ...]) 
 
     ``names`` are the configured destinations, ``default`` first when it exists.
     """
-    presented = _header_key(request) or _query_key(request)
+    in_header = _header_key(request)
+    presented = in_header or _query_key(request)
     identity = ring.identify(presented)
     if isinstance(identity, Sender):
         return identity.destination
+    if isinstance(identity, Operator) and in_header is None:
+        return error_response(
+            401,
+            "an admin key is accepted in the Authorization header only (a key in a URL ends "
+            "up in logs and browser histories): send 'Authorization: Bearer <key>'",
+            headers=_CHALLENGE,
+        )
     if isinstance(identity, Operator):
         wanted = request.query_params.get("destination", "default")
         if wanted in names:
