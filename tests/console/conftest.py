@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
-import psycopg
 import pytest
 
 from tests.server.harness import TOKEN, ServerProcess, server_config, start_server, wait_for
+from tests.support.postgres import fresh_schema_url
 from tests.support.simulator import SimulatorProcess
 from tests.support.simulator_fixtures import simulator
 
@@ -80,11 +79,8 @@ def served(tmp_path: Path, simulator: SimulatorProcess) -> Iterator[ServerProces
 @pytest.fixture
 def pg_queue_url(postgres_dsn: str) -> Iterator[str]:
     """A ``[queue] url`` on the test PostgreSQL, in a schema of its own (dropped afterwards)."""
-    schema = f"console_{uuid.uuid4().hex[:12]}"
-    separator = "&" if "?" in postgres_dsn else "?"
-    yield f"{postgres_dsn}{separator}schema={schema}"
-    with psycopg.connect(postgres_dsn, autocommit=True) as connection:
-        connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    with fresh_schema_url(postgres_dsn, "console") as url:
+        yield url
 
 
 @dataclass
