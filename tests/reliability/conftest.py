@@ -1,5 +1,5 @@
-"""Fixtures of the fault suite: the queue of each backend, the figures each scenario prints,
-and the gate of the scenarios that wait for features landing separately."""
+"""Fixtures of the fault suite: the queue of each backend and the figures each scenario
+prints."""
 
 from __future__ import annotations
 
@@ -11,19 +11,11 @@ from typing import Any
 
 import pytest
 
-from tests.reliability.suite import ALL_ENV, RESULTS_ENV
+from tests.reliability.suite import RESULTS_ENV
 from tests.support.postgres import fresh_schema_url
 
 _FIGURES = pytest.StashKey[list[str]]()
 _RESULTS = pytest.StashKey[Path]()
-
-
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Skip ``reliability_pending("<feature>")`` scenarios unless asked for them."""
-    marker = item.get_closest_marker("reliability_pending")
-    if marker is not None and os.environ.get(ALL_ENV) != "1":
-        feature = marker.args[0] if marker.args else "a feature"
-        pytest.skip(f"needs {feature}, landing separately (run with {ALL_ENV}=1 to try it)")
 
 
 @pytest.fixture

@@ -2,8 +2,7 @@
 
 ``make test`` runs a bounded subset (a few kills instead of 20, SQLite where PostgreSQL
 would cost too much); ``make reliability`` sets ``PINBRIDGE_RELIABILITY_FULL=1`` and runs
-everything. Scenarios waiting for features other work brings are marked
-``reliability_pending`` and run only with ``PINBRIDGE_RELIABILITY_ALL=1``.
+everything.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ import os
 import pytest
 
 __all__ = [
-    "ALL_ENV",
     "BACKENDS",
     "FULL_ENV",
     "RESULTS_ENV",
@@ -23,7 +21,6 @@ __all__ = [
 ]
 
 FULL_ENV = "PINBRIDGE_RELIABILITY_FULL"
-ALL_ENV = "PINBRIDGE_RELIABILITY_ALL"
 RESULTS_ENV = "PINBRIDGE_RELIABILITY_RESULTS"
 
 BACKENDS = [

@@ -15,6 +15,7 @@ import pytest
 
 from tests.reliability.flood import Flood
 from tests.reliability.scenario import ScenarioRun, eventually
+from tests.reliability.suite import skip_unless_full
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]
 
@@ -33,6 +34,7 @@ def _address(run: ScenarioRun) -> tuple[str, int]:
 def test_slow_and_idle_connections_are_closed_and_senders_still_served(
     tmp_path: Path, record_figures: Callable[[dict[str, Any]], None]
 ) -> None:
+    skip_unless_full("slow and idle connections (a 30 s hold)")
     queue_url = f"sqlite:///{tmp_path / 'queue.db'}"
     with ScenarioRun(
         tmp_path, queue_url, scenario="slow and idle connections", backend="sqlite", seed=408
