@@ -27,14 +27,28 @@ from psycopg import sql
 
 from pinbridge.config import QueueSettings
 from pinbridge.queue import Delivered, NewEvent, Queue, open_queue
+from pinbridge.queue.records import Tally
 
 PAYLOAD = (
     b'{"event_name":"checkout","action_source":"web","user_data":{"em":["' + b"a" * 64 + b'"]}}'
 )
 
 
-def _events(prefix: str, count: int) -> list[NewEvent]:
-    return [NewEvent("549755885175", f"{prefix}{i}", "checkout", 1, PAYLOAD) for i in range(count)]
+def _events(prefix: str, count: int, *, counted: bool = False) -> list[NewEvent]:
+    """Events as ingest stores them; ``counted`` ones carry what the console counts."""
+    identifiers = ("em", "ip_and_user_agent", "order_id") if counted else ()
+    return [
+        NewEvent("549755885175", f"{prefix}{i}", "checkout", 1, PAYLOAD, identifiers=identifiers)
+        for i in range(count)
+    ]
+
+
+# What one ingest request of 100 events adds to the console's per-minute table.
+_TALLIES = (
+    Tally("default", "checkout", "received", "", 100),
+    Tally("default", "none", "invalid", "event_time: 8 days before it was received", 2),
+    Tally("default", "none", "filtered", "consent", 1),
+)
 
 
 def _rate(count: int, seconds: float) -> float:
@@ -73,6 +87,7 @@ def measure(queue: Queue, total: int) -> dict[str, Any]:
         lambda: [queue.enqueue(batches[i : i + 100], now) for i in range(0, total, 100)]
     )
     depth_seconds = [_timed(queue.depth) for _ in range(50)]
+    plain_seconds, counted_seconds = _counting_cost(queue, total, now)
 
     def drain() -> int:
         drained = 0
@@ -88,11 +103,26 @@ def measure(queue: Queue, total: int) -> dict[str, Any]:
         "enqueue_single_per_s": _rate(len(singles), sum(singles)),
         "enqueue_single_p50_ms": round(statistics.median(singles) * 1000, 2),
         "enqueue_batch100_events_per_s": _rate(total, batch_seconds),
+        "console_counting_cost_ratio": round(counted_seconds / plain_seconds, 3),
         "lease_complete_batch1000_events_per_s": _rate(drained, drain_seconds),
         "depth_p50_ms_at_pending": round(statistics.median(depth_seconds) * 1000, 3),
         "pending_when_depth_measured": total + len(singles),
         "events": drained,
     }
+
+
+def _counting_cost(queue: Queue, total: int, now: float) -> tuple[float, float]:
+    """Batches of 100 enqueued alternately without and with the console's counts (identifier
+    tallies counted by the queue, three tallies from the request): the seconds of each."""
+    plain = _events("p", total)
+    counted = _events("c", total, counted=True)
+    plain_seconds = counted_seconds = 0.0
+    for i in range(0, total, 100):
+        plain_seconds += _timed(functools.partial(queue.enqueue, plain[i : i + 100], now))
+        counted_seconds += _timed(
+            functools.partial(queue.enqueue, counted[i : i + 100], now, _TALLIES)
+        )
+    return plain_seconds, counted_seconds
 
 
 @contextmanager

@@ -35,9 +35,12 @@ IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 WAIT_MS = 30_000  # the longest a page may take to show what a test waits for
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    """One headless chromium for the session (each test gets its own context)."""
+    """One headless chromium for the console's tests (each test gets its own context).
+
+    Package-scoped, not session-scoped: Playwright's sync API keeps an event loop running
+    in the main thread while it is open, and ``asyncio.run`` in later tests would fail."""
     sync_api = pytest.importorskip(
         "playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')"
     )
