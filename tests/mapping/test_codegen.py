@@ -8,7 +8,10 @@ only ever become string literals in it.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
+
+import pytest
 
 from pinbridge.mapping import Mapped, Mapper, MappingOptions
 from pinbridge.mapping.codegen import build_source
@@ -70,3 +73,20 @@ def test_keys_with_quotes_in_the_configuration_are_only_string_literals() -> Non
     result = mapper.map(event, 1)
     assert isinstance(result, Mapped)
     assert result.event["custom_data"] == {"search_string": "matcha"}
+
+
+def test_the_mapped_result_built_without_init_is_a_whole_frozen_mapped() -> None:
+    """The generated code fills Mapped's slots directly; the result is the same object a
+    call to Mapped(...) makes: equal, every field set, still frozen."""
+    event = {
+        "event_name": "search",
+        "context": {"event_id": "e1", "event_timestamp": 1, "device": {"ip": "1.2.3.4"}},
+        "user": {"email": "a@example.org", "gender": "robot"},
+    }
+    result = Mapper().map(event, 1)
+    assert isinstance(result, Mapped)
+    assert result == Mapped(result.event, result.warnings)
+    assert result.status == "mapped" and len(result.warnings) == 1
+    assert repr(result).startswith("Mapped(event={")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.status = "filtered"  # type: ignore[misc, assignment]

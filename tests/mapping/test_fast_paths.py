@@ -16,11 +16,20 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from pinbridge.mapping import Invalid, Mapped, Mapper
-from pinbridge.mapping.coerce import event_id, text, web_url
+from pinbridge.mapping.coerce import (
+    _unicode_decimal,
+    decimal,
+    decimal_text,
+    event_id,
+    text,
+    valid_text,
+    web_url,
+)
 from pinbridge.mapping.context import EventContext, Fatal, Reject
+from pinbridge.mapping.derive import _APP_OS, _cookie, click_id_fallback, derive_action_source
 from pinbridge.mapping.hashing import ASCII_DIGESTS, HASHED_RULES, _any_birthdate, _birthdate
 from pinbridge.mapping.memo import memoised
-from pinbridge.mapping.paths import is_empty
+from pinbridge.mapping.paths import is_empty, walk
 from pinbridge.mapping.urls import is_web_url, percent_decoded, url_query
 
 _ASCII = st.text(st.characters(min_codepoint=0, max_codepoint=127), min_size=1, max_size=70)
@@ -181,6 +190,10 @@ def _urlsplit_is_web_url(url: str) -> bool:
 @example("http://?q=1")
 @example("https://[::1]:8080/")
 @example("https://a.example#frag")
+@example("http://a@b@:80/")
+@example("http://a@:b@c/")
+@example("http\u017f://a.example/")  # a long s, which lower() keeps
+@example("HTTPS://a.example:8080")
 def test_the_web_url_host_test_equals_urlsplits(url: str) -> None:
     assert is_web_url(url) == _urlsplit_is_web_url(url)
 
@@ -261,3 +274,101 @@ def test_mapped_events_never_share_a_memoised_list() -> None:
     assert isinstance(third, Mapped)
     assert second.event["user_data"]["ct"] == third.event["user_data"]["ct"]
     assert len(second.event["user_data"]["ct"]) == 1
+
+
+_DECIMAL_LIKE = st.one_of(
+    st.text(alphabet="0123456789.,+- \t\u0663\uff11e", max_size=8),
+    st.builds("{}{}{}".format, st.sampled_from(["", "-", "+", " "]), st.integers(), st.just("")),
+    st.floats().map(repr),
+)
+
+
+@given(_DECIMAL_LIKE)
+@example("1500,00")
+@example("+.50")
+@example("1.2,3")
+@example("-")
+@example(".")
+@example("\u0663.5")
+def test_the_ascii_decimal_path_equals_the_regex(text: str) -> None:
+    """Plain ASCII decimal text skips the regex; other scripts' digits still go through it."""
+    assert decimal_text(text) == _unicode_decimal(text.strip())
+
+
+def test_a_float_skips_decimal_text_with_the_same_result() -> None:
+    for number in (0.0, -0.0, 12.5, 100.0, 1e-07, 1e22, float("inf"), float("nan")):
+        shown = decimal_text(number)
+        assert decimal(number, _ctx()) == (shown if shown is not None else decimal(None, _ctx()))
+
+
+_OS_NAMES = st.sampled_from([" Android ", "iOS", "iPadOS", "iPhone OS", "linux", "", 3])
+
+
+def _maybe(values: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
+    return st.one_of(st.none(), st.just([]), st.just("x"), values)
+
+
+_CONTEXTS = st.fixed_dictionaries(
+    {},
+    optional={
+        "app": _maybe(st.sampled_from([{}, {"name": "a"}])),
+        "device": _maybe(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "os": _maybe(st.fixed_dictionaries({"name": _OS_NAMES})),
+                    "type": _OS_NAMES,
+                    "cookie": st.sampled_from(
+                        ["_epik=a", "x_epik=b; _epik= %41%3D ", "_epik=", "_epik=é", '_epik=""']
+                    ),
+                },
+            )
+        ),
+        "cookie": st.sampled_from(["_epik=c", "_epik=" + "d" * 4097, "_epik=%ZZ", "o=1"]),
+    },
+)
+
+
+def _walk_action_source(root: dict[str, object]) -> str:
+    """derive_action_source as it was written with paths.walk (the reference)."""
+    kind = root.get("type")
+    if type(kind) is str and kind.strip().lower() == "offline":
+        return "offline"
+    app = walk(root, (("context", None), ("app", None)))
+    if type(app) is dict and app:
+        for steps in (
+            (("context", None), ("device", None), ("os", None), ("name", None)),
+            (("context", None), ("device", None), ("type", None)),
+        ):
+            name = walk(root, steps)
+            if type(name) is str and (found := _APP_OS.get(name.strip().lower())):
+                return found
+    return "web"
+
+
+def _walk_click_id(ctx: EventContext) -> str | None:
+    """The cookie step of click_id_fallback as it was written with paths.walk and valid_text."""
+    for path in ("context.device.cookie", "context.cookie"):
+        cookies = walk(ctx.root, tuple((key, None) for key in path.split(".")))
+        if type(cookies) is str and "_epik=" in cookies:
+            found = _cookie(cookies, "_epik=")
+            checked = valid_text(found) if found else None
+            if type(checked) is Reject:
+                ctx.note(f"(from the _epik cookie in {path}): {checked.reason}")
+            elif isinstance(checked, str):
+                return checked
+    return None
+
+
+@given(_maybe(_CONTEXTS), st.sampled_from([None, "offline", " Offline ", "online"]))
+def test_the_derivations_read_the_same_paths_as_walk(context: object, kind: object) -> None:
+    """The derivations read their fixed paths with dict.get; walk gave the same values."""
+    root = {"context": context, "type": kind}
+    assert derive_action_source(_ctx_of(root)) == _walk_action_source(root)
+    ours, reference = _ctx_of(root), _ctx_of(root)
+    assert click_id_fallback("_epik")(ours) == _walk_click_id(reference)
+    assert ours.notes == reference.notes
+
+
+def _ctx_of(root: dict[str, object]) -> EventContext:
+    return EventContext(root, [], lambda nodes: None)

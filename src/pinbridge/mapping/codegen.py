@@ -50,6 +50,7 @@ Build = Callable[[dict[str, object], int, dict[str, object], list[str]], Mapping
 _SECTIONS = {ROOT: "event", USER_DATA: "user", CUSTOM_DATA: "custom"}
 """The build function's local dict that each plan section is written into."""
 _CONTENTS = "custom_data.contents"
+_MAPPED_SLOTS = ("event", "warnings", "status")
 _EMPTY_DICT: dict[str, object] = {}  # stands for "not an object"; never written to
 _FILLED = (
     "(v or (type(v) is not str and type(v) is not list and type(v) is not dict)) "
@@ -120,6 +121,11 @@ class _Writer:
             "_resolve": resolve,
             "_Invalid": Invalid,
             "_Mapped": Mapped,
+            "_new": object.__new__,
+            **{
+                f"_set_{name}": _slot_setter(Mapped, name)
+                for name in ("event", "warnings", "status")
+            },
         }
         self.lines: list[str] = []
         self.base = 0  # extra indentation inside a gate
@@ -160,7 +166,10 @@ class _Writer:
         self.emit(2, "_check_user_data(user, errors)")
         self.emit(1, "if errors: return _Invalid(tuple(errors), _unique(warnings))")
         self.emit(1, "event['user_data'] = user", "if custom: event['custom_data'] = custom")
-        self.emit(1, "return _Mapped(event, _unique(warnings) if warnings else ())")
+        # Mapped(event, warnings) without the frozen dataclass's __init__ (half the cost)
+        self.emit(1, "result = _new(_Mapped)", "_set_event(result, event)")
+        self.emit(1, "_set_warnings(result, _unique(warnings) if warnings else ())")
+        self.emit(1, "_set_status(result, 'mapped')", "return result")
         return "\n".join(self.lines) + "\n"
 
     def tree(self, ops: tuple[NodeOp, ...], offset: int) -> None:
@@ -372,6 +381,12 @@ class _Writer:
         for position, (condition, body) in enumerate(branches):
             self.emit(2, f"{'elif' if position else 'if'} {condition}:" if condition else "else:")
             self.emit(3, *body)
+
+
+def _slot_setter(kind: type, name: str) -> Callable[[object, object], None]:
+    """The setter of slot ``name`` of ``kind``, which also fills a frozen dataclass's slot."""
+    setter: Callable[[object, object], None] = kind.__dict__[name].__set__
+    return setter
 
 
 def _gate(step: FieldStep) -> int:

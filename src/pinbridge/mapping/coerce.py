@@ -211,10 +211,29 @@ def decimal_text(value: object) -> str | None:
         return number_text(value)  # type: ignore[arg-type]
     if kind is not str:
         return None
-    match = _DECIMAL.fullmatch(value.strip())  # type: ignore[attr-defined]
+    text = value.strip()  # type: ignore[attr-defined]
+    if not text.isascii():
+        return _unicode_decimal(text)
+    # ASCII: what _DECIMAL accepts, without the regex (a third of the cost)
+    sign = text[0] if text[:1] in ("+", "-") else ""
+    whole, dot, fraction = text.partition(".") if not sign else text[1:].partition(".")
+    if not dot:
+        whole, _, fraction = whole.partition(",")
+    if (whole and not whole.isdigit()) or (fraction and not fraction.isdigit()):
+        return None
+    return _shortest(sign, whole, fraction)
+
+
+def _unicode_decimal(text: str) -> str | None:
+    """decimal_text of trimmed non-ASCII text: ``\\d`` also takes other scripts' digits."""
+    match = _DECIMAL.fullmatch(text)
     if match is None:
         return None
-    sign, whole, fraction = match.group(1), match.group(2), match.group(3) or ""
+    return _shortest(match.group(1), match.group(2), match.group(3) or "")
+
+
+def _shortest(sign: str, whole: str, fraction: str) -> str | None:
+    """The shortest text of a sign, whole digits and fraction digits (either may be empty)."""
     if not whole and not fraction:
         return None
     whole = whole.lstrip("0") or "0"
@@ -227,7 +246,7 @@ def decimal_text(value: object) -> str | None:
 
 def decimal(value: object, ctx: EventContext) -> object:
     """Spec 4.5: a JSON number or a plain decimal string (``12,5`` too) as shortest text."""
-    shown = decimal_text(value)
+    shown = number_text(value) if type(value) is float else decimal_text(value)
     if shown is None:
         return _NOT_DECIMAL
     return shown if len(shown) <= MAX_TEXT else too_long(len(shown))

@@ -39,7 +39,6 @@ _ZIP_9 = re.compile(r"\d{9}")
 _SPACES_AND_DASHES = re.compile(r"[\s-]+")
 _ASCII_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _ASCII_NOT_ALPHA = re.compile(r"[^a-z]+")
-_ZERO_MAID = frozenset("0-")
 
 _NOT_TEXT = Reject("expected text or a list of texts")
 _BAD_UNICODE = Reject("text is not valid Unicode")
@@ -175,7 +174,13 @@ def _country(text: str, ctx: EventContext) -> str | Reject:
 
 
 def _maid(text: str, ctx: EventContext) -> str | Reject:
-    return _ZERO_ID if set(text) <= _ZERO_MAID else text
+    return text if text.strip("0-") else _ZERO_ID  # nothing but zeros and dashes: limited
+
+
+def _ascii_maid_or_digest(text: str) -> bool:
+    """Whether untrimmed ASCII ``text``, trimmed, is a digest or not an all-zero id."""
+    trimmed = text.strip()
+    return bool(trimmed.strip("0-")) or (len(trimmed) == 64 and not trimmed.strip(_HEX))
 
 
 def hashed_rule(normalise: Normaliser, number: Reject | None = None) -> Rule:
@@ -280,6 +285,7 @@ ASCII_DIGESTS: dict[Rule, tuple[Callable[[str], str], AsciiTest | None]] = {
     HASHED_RULES["fn"]: (_lower_digest, None),
     HASHED_RULES["ln"]: (_lower_digest, None),
     HASHED_RULES["external_id"]: (_as_is_digest, None),
+    HASHED_RULES["hashed_maids"]: (_as_is_digest, _ascii_maid_or_digest),
 }
 """For rules whose normaliser needs no context: ``rule(v, ctx) == [digest(v.strip())]``
 whenever ``v`` is ASCII text that is not blank and passes the test, when there is one (no

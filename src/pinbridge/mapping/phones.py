@@ -73,14 +73,20 @@ def phone_digits_reference(text: str, country: str | None) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Region:
-    """The parts of one region's phonenumbers metadata that parsing clean digits needs."""
+    """The parts of one region's phonenumbers metadata that parsing clean digits needs.
+
+    ``verdicts[n]`` is phonenumbers' length verdict for an n-digit national number (the
+    last entry holds for every longer one), computed once instead of per number.
+    """
 
     code: str
+    calling_code: int
     national_prefix: re.Pattern[str] | None
+    prefix_digits: str | None  # the national prefix when it is plain digits ("0")
     national_pattern: re.Pattern[str] | None
     idd: re.Pattern[str] | None
-    lengths: tuple[int, ...]
-    local_lengths: tuple[int, ...]
+    idd_digits: str | None  # the international prefix when it is plain digits ("00")
+    verdicts: tuple[str, ...]
     simple: bool  # no national-prefix transform rule
 
 
@@ -88,13 +94,19 @@ def _region(metadata: Any) -> _Region:
     general = metadata.general_desc
     prefix = metadata.national_prefix_for_parsing or None
     pattern = general.national_number_pattern if general is not None else None
+    idd = metadata.international_prefix or None
+    lengths = tuple(general.possible_length) if general is not None else ()
+    local = tuple(general.possible_length_local_only) if general is not None else ()
+    longest = max((*lengths, *local, _MAX_NSN)) + 1
     return _Region(
         code=str(metadata.country_code),
+        calling_code=metadata.country_code,
         national_prefix=re.compile(prefix) if prefix else None,
+        prefix_digits=prefix if prefix and prefix.isascii() and prefix.isdigit() else None,
         national_pattern=re.compile(pattern) if pattern else None,
-        idd=re.compile(metadata.international_prefix) if metadata.international_prefix else None,
-        lengths=tuple(general.possible_length) if general is not None else (),
-        local_lengths=tuple(general.possible_length_local_only) if general is not None else (),
+        idd=re.compile(idd) if idd else None,
+        idd_digits=idd if idd and idd.isascii() and idd.isdigit() else None,
+        verdicts=tuple(_length_check(n, lengths, local) for n in range(longest + 1)),
         simple=not metadata.national_prefix_transform_rule,
     )
 
@@ -126,62 +138,72 @@ def _calling_code(prefix: str) -> str | None:
     return next((prefix[:n] for n in (1, 2, 3) if prefix[:n] in codes), None)
 
 
+_FITS = frozenset({"possible", "local"})
+_KEEP_PREFIX = frozenset({"too short", "local", "invalid"})
+
+
 def _fast(digits: str, plus: bool, country: str | None) -> str | None:
     """phonenumbers' parse + is_possible + E.164 for clean digits; None when unsure."""
-    fallback = digits.lstrip("0")
     if len(digits) < 3:
         return _SLOW
     if plus:
         if len(digits) <= _MIN_NSN:
-            return fallback
+            return digits.lstrip("0")
         code = _calling_code(digits[:3])
         if code is None or digits[0] == "0":
-            return fallback
+            return digits.lstrip("0")
         region = _for_calling_code(int(code))
         national = digits[len(code) :]
     else:
-        if not country:
-            return fallback
-        found = _for_region(country.upper())
+        found = _for_region(country.upper()) if country else None
         if found is None:
-            return fallback
+            return digits.lstrip("0")
         region = found
-        if (region.idd is not None and region.idd.match(digits)) or digits.startswith(region.code):
+        idd = region.idd_digits
+        if (
+            digits.startswith(idd)
+            if idd is not None
+            else region.idd is not None and region.idd.match(digits)
+        ) or digits.startswith(region.code):
             return _SLOW  # an international prefix, or the country code typed without '+'
         national = digits
     if len(national) < _MIN_NSN:
-        return fallback
+        return digits.lstrip("0")
     if not region.simple:
         return _SLOW
-    national = _strip_national_prefix(national, region)
+    if region.national_prefix is not None:
+        national = _strip_national_prefix(national, region)
     if len(national) > _MAX_NSN:
-        return fallback
-    possible = _for_calling_code(int(region.code))
-    if _length_check(national, possible) in ("possible", "local"):
+        return digits.lstrip("0")
+    if _for_calling_code(region.calling_code).verdicts[len(national)] in _FITS:
         return region.code + national
-    return fallback
+    return digits.lstrip("0")
 
 
 def _strip_national_prefix(number: str, region: _Region) -> str:
     """phonenumbers' national prefix stripping, kept only when the length stays plausible."""
-    if region.national_prefix is None:
-        return number
-    match = region.national_prefix.match(number)
-    if match is None:
-        return number
-    stripped = number[match.end() :]
+    plain = region.prefix_digits
+    if plain is not None:
+        if not number.startswith(plain):
+            return number
+        stripped = number[len(plain) :]
+    else:
+        match = region.national_prefix.match(number)  # type: ignore[union-attr]
+        if match is None:
+            return number
+        stripped = number[match.end() :]
     pattern = region.national_pattern
     if pattern is not None and pattern.fullmatch(number) and not pattern.fullmatch(stripped):
         return number
-    if _length_check(stripped, region) in ("too short", "local", "invalid"):
+    verdicts = region.verdicts
+    if verdicts[min(len(stripped), len(verdicts) - 1)] in _KEEP_PREFIX:
         return number
     return stripped
 
 
-def _length_check(number: str, region: _Region) -> str:
+def _length_check(actual: int, lengths: tuple[int, ...], local_lengths: tuple[int, ...]) -> str:
     """phonenumbers' ``_test_number_length`` for an unknown number type."""
-    lengths, actual = region.lengths, len(number)
-    if actual in region.local_lengths:
+    if actual in local_lengths:
         return "local"
     if not lengths:
         return "invalid"
