@@ -10,6 +10,7 @@ escapes, control characters, over-long text).
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import unquote, urlsplit
 
 from hypothesis import example, given
@@ -17,10 +18,13 @@ from hypothesis import strategies as st
 
 from pinbridge.mapping import Invalid, Mapped, Mapper
 from pinbridge.mapping.coerce import (
+    _IPV4,
     _unicode_decimal,
     decimal,
     decimal_text,
     event_id,
+    integer,
+    ip_address,
     text,
     valid_text,
     web_url,
@@ -30,6 +34,7 @@ from pinbridge.mapping.derive import _APP_OS, _cookie, click_id_fallback, derive
 from pinbridge.mapping.hashing import ASCII_DIGESTS, HASHED_RULES, _any_birthdate, _birthdate
 from pinbridge.mapping.memo import memoised
 from pinbridge.mapping.paths import is_empty, walk
+from pinbridge.mapping.times import LATEST, unix_seconds
 from pinbridge.mapping.urls import is_web_url, percent_decoded, url_query
 
 _ASCII = st.text(st.characters(min_codepoint=0, max_codepoint=127), min_size=1, max_size=70)
@@ -372,3 +377,70 @@ def test_the_derivations_read_the_same_paths_as_walk(context: object, kind: obje
 
 def _ctx_of(root: dict[str, object]) -> EventContext:
     return EventContext(root, [], lambda nodes: None)
+
+
+def _regex_ip_address(value: str) -> str | None:
+    """ip_address as it was written, with the IPv4 regex alone (the reference); None: rejected."""
+    address = value.strip()
+    if _IPV4.fullmatch(address):
+        return address
+    if ":" not in address:
+        return None
+    try:
+        ipaddress.IPv6Address(address)
+    except ValueError:
+        return None
+    return address
+
+
+_OCTET = st.one_of(
+    st.integers(min_value=0, max_value=300).map(str),
+    st.sampled_from(["00", "01", "007", "", "\u0663", "1\u0663", "+1", " 1"]),
+)
+
+
+@given(
+    st.one_of(
+        st.lists(_OCTET, min_size=3, max_size=5).map(".".join),
+        st.text(alphabet="0123456789.:a \u0663", max_size=16),
+    )
+)
+@example("255.255.255.255")
+@example("256.1.1.1")
+@example("1.2.3.04")
+@example("\u0661.\u0662.\u0663.\u0664")
+def test_the_ipv4_octet_test_equals_the_regex(value: str) -> None:
+    """Four octets written as str(0) to str(255) skip the regex; every other text (leading
+    zeros, other scripts' digits, IPv6) is decided as before."""
+    ours = ip_address(value, _ctx())
+    assert (None if isinstance(ours, Reject) else ours) == _regex_ip_address(value)
+
+
+_LIMITS = (0, 10**11 - 1, 10**11, (LATEST + 1) * 1000 - 1, (LATEST + 1) * 1000, 2**63 - 1, 2**63)
+
+
+@given(st.one_of(st.integers(), st.sampled_from(_LIMITS), st.sampled_from([-1, -(2**63) - 1])))
+def test_the_generated_integer_fast_paths_equal_the_rules(number: int) -> None:
+    """An integer event_timestamp or item quantity within the rule's range skips the rule."""
+    seconds, quantity = unix_seconds(number), integer(number, _ctx())
+
+    def mapped(timestamp: int, received_at: int) -> object:
+        raw = {
+            "event_name": "purchase",
+            "context": {"event_id": "e1", "event_timestamp": timestamp},
+            "user": {"email": "a@example.org"},
+            "items": [{"id": "a", "quantity": number}],
+        }
+        return Mapper().map(raw, received_at)
+
+    result = mapped(1, 1)
+    assert isinstance(result, Mapped)
+    (entry,) = result.event["custom_data"]["contents"]
+    assert entry.get("quantity") == (None if isinstance(quantity, Reject) else quantity)
+    result = mapped(number, seconds if isinstance(seconds, int) else 1)
+    if isinstance(seconds, Reject):
+        assert isinstance(result, Invalid)
+        assert result.errors == (f"event_time (from context.event_timestamp): {seconds.reason}",)
+    else:
+        assert isinstance(result, Mapped)
+        assert result.event["event_time"] == seconds

@@ -39,7 +39,14 @@ from pinbridge.mapping.plan import (
 from pinbridge.mapping.resolve import REJECTED, resolve, warn_derived, warn_notes
 from pinbridge.mapping.results import Invalid, Mapped, MappingResult
 from pinbridge.mapping.table import ITEM_TARGET_PREFIX
-from pinbridge.mapping.times import MAX_AGE, MAX_AHEAD, window_error
+from pinbridge.mapping.times import (
+    LATEST,
+    MAX_AGE,
+    MAX_AHEAD,
+    MILLISECONDS_FROM,
+    event_time,
+    window_error,
+)
 from pinbridge.mapping.urls import is_web_url
 
 __all__ = ["Build", "build_source", "compile_build"]
@@ -74,7 +81,7 @@ def compile_build(plan: Plan, rules: Mapping[str, Rule], country: CountryLookup)
     text, names = build_source(plan, rules)
     builtins = {
         "type": type,
-        **{kind.__name__: kind for kind in (dict, list, str, tuple)},
+        **{kind.__name__: kind for kind in (dict, int, list, str, tuple)},
         **{function.__name__: function for function in (enumerate, len)},
     }
     names |= {"__builtins__": builtins, "_country": country}
@@ -86,14 +93,16 @@ def compile_build(plan: Plan, rules: Mapping[str, Rule], country: CountryLookup)
 @dataclass(frozen=True, slots=True)
 class _Value:
     """Code fragments for one value: its label, its warning prefix per source, its rule, its
-    fast path for ASCII text and the extra test that text must pass to take it, and whether
-    the rule may return a :class:`Fatal` (the event is invalid, no other source is tried)."""
+    fast path for ASCII text and the extra test that text must pass to take it, its fast path
+    for an integer (the test, then the expression), and whether the rule may return a
+    :class:`Fatal` (the event is invalid, no other source is tried)."""
 
     label: str
     prefix: Callable[[str], str]
     rule: str
     fast: str | None
     guard: str | None
+    whole: tuple[str, str] | None
     final: bool
 
 
@@ -279,6 +288,7 @@ class _Writer:
         memo = self.rules.get(target)
         name = self.name("_rule", memo or rule)
         fast, guard = (None, None) if memo is not None else self.ascii_fast(rule)
+        whole = None if memo is not None else _INT_FAST.get(rule)
         final = rule is coerce.event_id
         if item_key is None:
             return _Value(
@@ -287,6 +297,7 @@ class _Writer:
                 name,
                 fast,
                 guard,
+                whole,
                 final,
             )
         label = f"({_CONTENTS!r}, position, {item_key!r})"
@@ -297,6 +308,7 @@ class _Writer:
             name,
             fast,
             guard,
+            whole,
             final,
         )
 
@@ -320,11 +332,19 @@ class _Writer:
             self.emit(depth, f"v = {self.name('_const', const)}")
         else:
             self.emit(depth, f"v = {_lookup(slot, key, index)}")
-            if value.fast is not None:  # ASCII text: one strip is both the blank test and the rule
-                guard = f" and {value.guard}" if value.guard else ""
+            if value.fast is not None or value.whole is not None:
                 self.emit(depth, "if v is not None:")
-                self.emit(depth + 1, f"if type(v) is str and v.isascii(){guard}:")
-                self.emit(depth + 2, "t = v.strip()", f"if t: {out} = {value.fast}")
+                branch = "if"
+                if value.fast is not None:  # ASCII text: one strip is the blank test and the rule
+                    guard = f" and {value.guard}" if value.guard else ""
+                    self.emit(depth + 1, f"if type(v) is str and v.isascii(){guard}:")
+                    self.emit(depth + 2, "t = v.strip()", f"if t: {out} = {value.fast}")
+                    branch = "elif"
+                if value.whole is not None:  # an integer (never empty) in the rule's range
+                    test, expression = value.whole
+                    self.emit(
+                        depth + 1, f"{branch} type(v) is int and {test}: {out} = {expression}"
+                    )
                 self.emit(depth + 1, f"elif {_FILLED}:")
                 depth += 1
             else:
@@ -381,6 +401,17 @@ class _Writer:
         for position, (condition, body) in enumerate(branches):
             self.emit(2, f"{'elif' if position else 'if'} {condition}:" if condition else "else:")
             self.emit(3, *body)
+
+
+_INT_FAST: dict[Rule, tuple[str, str]] = {
+    coerce.integer: (f"{-coerce.INT64_MAX - 1} <= v <= {coerce.INT64_MAX}", "v"),
+    event_time: (
+        f"0 <= v < {(LATEST + 1) * 1000}",
+        f"(v if v < {MILLISECONDS_FROM} else v // 1000)",
+    ),
+}
+"""For an integer ``v`` that passes the test (a bool is not an int here), the expression
+equals ``rule(v, ctx)``: ``tests/mapping/test_fast_paths.py`` compares them."""
 
 
 def _slot_setter(kind: type, name: str) -> Callable[[object, object], None]:

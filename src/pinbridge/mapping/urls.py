@@ -24,11 +24,11 @@ _URLSPLIT_SPECIAL = re.compile(r"[\[\]\t\r\n]")
 
 _PLAIN = r"\[\]\t\r\n\x80-\U0010FFFF"
 _PLAIN_WEB_URL = re.compile(
-    rf"[hH][tT][tT][pP][sS]?://(?>(?:[^/?#{_PLAIN}]*@)?)[^/?#:{_PLAIN}][^{_PLAIN}]*"
+    rf"[hH][tT][tT][pP][sS]?://[^/?#:@{_PLAIN}][^/?#@{_PLAIN}]*(?:[/?#][^{_PLAIN}]*)?"
 )
-"""An ASCII web URL without what urlsplit deletes or checks, whose host is not empty: the
-scheme, then (atomic, so only the last ``@`` of the netloc counts) the user info, then a
-first host character that ends neither the netloc nor the host (``/?#:``)."""
+"""An ASCII web URL without what urlsplit deletes or checks and without user info, whose
+host is not empty: the scheme, then a netloc (up to the first ``/?#``) with no ``@`` that
+does not start with the port's ``:``, then anything."""
 
 
 def is_web_url(url: str) -> bool:
