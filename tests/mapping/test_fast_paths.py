@@ -17,6 +17,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from pinbridge.mapping import Invalid, Mapped, Mapper
+from pinbridge.mapping.codegen import compile_build
 from pinbridge.mapping.coerce import (
     _IPV4,
     _unicode_decimal,
@@ -31,9 +32,17 @@ from pinbridge.mapping.coerce import (
 )
 from pinbridge.mapping.context import EventContext, Fatal, Reject
 from pinbridge.mapping.derive import _APP_OS, _cookie, click_id_fallback, derive_action_source
-from pinbridge.mapping.hashing import ASCII_DIGESTS, HASHED_RULES, _any_birthdate, _birthdate
+from pinbridge.mapping.hashing import (
+    ASCII_DIGESTS,
+    ASCII_RULES,
+    HASHED_RULES,
+    _any_birthdate,
+    _birthdate,
+)
+from pinbridge.mapping.mapper import _country_lookup
 from pinbridge.mapping.memo import memoised
 from pinbridge.mapping.paths import is_empty, walk
+from pinbridge.mapping.table import ITEM_TARGET_PREFIX
 from pinbridge.mapping.times import LATEST, unix_seconds
 from pinbridge.mapping.urls import is_web_url, percent_decoded, url_query
 
@@ -444,3 +453,69 @@ def test_the_generated_integer_fast_paths_equal_the_rules(number: int) -> None:
     else:
         assert isinstance(result, Mapped)
         assert result.event["event_time"] == seconds
+
+
+@given(
+    st.one_of(
+        st.floats(),
+        st.sampled_from([-0.0, 5e-324, 1e-07, 1e22, 1.7976931348623157e308, 100.0]),
+        st.integers(),
+        st.sampled_from([10**18 - 1, 10**18, -(10**18) + 1, -(10**18), 10**5000]),
+    )
+)
+@example(float("inf"))
+@example(float("nan"))
+@example(10**19)
+def test_the_generated_number_fast_paths_equal_the_rules(number: float) -> None:
+    """A finite float or a short integer as a decimal (value, item price) or as text (order
+    id) skips the rule; infinities, NaN and long integers go through it: the same result,
+    warnings included, as code generated without any fast path."""
+    raw = {
+        "event_name": "purchase",
+        "context": {"event_id": "e1", "event_timestamp": 1},
+        "user": {"email": "a@example.org"},
+        "id": number,
+        "value": number,
+        "items": [{"id": "a", "quantity": number, "product": {"price": number}}],
+    }
+    result = Mapper().map(raw, 1)
+    assert result == _without_fast_paths().map(raw, 1)
+    assert isinstance(result, Mapped)
+    assert None not in result.event["custom_data"].values()
+
+
+def _without_fast_paths() -> Mapper:
+    """A Mapper whose generated code calls every rule: a rule given explicitly to the code
+    generator (as the memo's are) takes no fast path."""
+    mapper = Mapper()
+    plan = mapper._plan
+    rules = {step.label: step.rule for step in plan.steps}
+    for key, (_, rule, _) in plan.items.keys or ():
+        rules[ITEM_TARGET_PREFIX + key] = rule
+    mapper._build = compile_build(plan, rules, _country_lookup(plan.country))
+    return mapper
+
+
+@given(
+    st.one_of(
+        _ASCII,
+        _HEX.map(lambda h: f" {h} "),
+        st.text(alphabet="0123456789 +-.()", min_size=1, max_size=20),
+        _DATE_LIKE.filter(str.isascii),
+        st.just(" \t"),
+    ),
+    st.sampled_from([None, "fr", "us"]),
+)
+@example(" 06 12 34 56 78 ", "fr")
+@example("1985-04-12", None)
+@example("x" * 64, None)
+def test_the_ascii_hashed_rules_equal_the_hashed_rules(value: str, country: str | None) -> None:
+    """Trimmed ASCII text skips the hashed rule's type dispatch and NFC step."""
+    if value.isspace():
+        return  # blank values never reach a rule
+    for rule, text_rule in ASCII_RULES.items():
+        ours, general = text_rule(value.strip(), _ctx(country)), rule(value, _ctx(country))
+        if isinstance(general, Reject):  # some reasons are made per value (a digit count)
+            assert isinstance(ours, Reject) and ours.reason == general.reason
+        else:
+            assert ours == general

@@ -21,7 +21,7 @@ from typing import Any
 from pinbridge.mapping import coerce
 from pinbridge.mapping.checks import check_user_data, fatal_errors, required_missing, unique
 from pinbridge.mapping.context import CountryLookup, EventContext, Fatal, Reject, Rule
-from pinbridge.mapping.hashing import ASCII_DIGESTS
+from pinbridge.mapping.hashing import ASCII_DIGESTS, ASCII_RULES
 from pinbridge.mapping.items import ITEMS_NOT_A_LIST, map_items, not_objects, skipped_items
 from pinbridge.mapping.nodes import NodeOp
 from pinbridge.mapping.plan import (
@@ -81,7 +81,7 @@ def compile_build(plan: Plan, rules: Mapping[str, Rule], country: CountryLookup)
     text, names = build_source(plan, rules)
     builtins = {
         "type": type,
-        **{kind.__name__: kind for kind in (dict, int, list, str, tuple)},
+        **{kind.__name__: kind for kind in (dict, float, int, list, str, tuple)},
         **{function.__name__: function for function in (enumerate, len)},
     }
     names |= {"__builtins__": builtins, "_country": country}
@@ -93,8 +93,9 @@ def compile_build(plan: Plan, rules: Mapping[str, Rule], country: CountryLookup)
 @dataclass(frozen=True, slots=True)
 class _Value:
     """Code fragments for one value: its label, its warning prefix per source, its rule, its
-    fast path for ASCII text and the extra test that text must pass to take it, its fast path
-    for an integer (the test, then the expression), and whether the rule may return a
+    fast path for ASCII text and the extra test that text must pass to take it, its fast paths
+    for numbers (the type, the test, the expression), the function that replaces the rule for
+    trimmed ASCII text (hashing.ASCII_RULES), and whether the rule may return a
     :class:`Fatal` (the event is invalid, no other source is tried)."""
 
     label: str
@@ -102,7 +103,8 @@ class _Value:
     rule: str
     fast: str | None
     guard: str | None
-    whole: tuple[str, str] | None
+    numbers: tuple[tuple[str, str, str], ...]
+    text_rule: str | None
     final: bool
 
 
@@ -131,6 +133,7 @@ class _Writer:
             "_Invalid": Invalid,
             "_Mapped": Mapped,
             "_new": object.__new__,
+            "_number_text": coerce.number_text,
             **{
                 f"_set_{name}": _slot_setter(Mapped, name)
                 for name in ("event", "warnings", "status")
@@ -288,7 +291,9 @@ class _Writer:
         memo = self.rules.get(target)
         name = self.name("_rule", memo or rule)
         fast, guard = (None, None) if memo is not None else self.ascii_fast(rule)
-        whole = None if memo is not None else _INT_FAST.get(rule)
+        numbers = () if memo is not None else _NUMBER_FAST.get(rule, ())
+        found = None if memo is not None or fast is not None else ASCII_RULES.get(rule)
+        text_rule = None if found is None else self.name("_text_rule", found)
         final = rule is coerce.event_id
         if item_key is None:
             return _Value(
@@ -297,7 +302,8 @@ class _Writer:
                 name,
                 fast,
                 guard,
-                whole,
+                numbers,
+                text_rule,
                 final,
             )
         label = f"({_CONTENTS!r}, position, {item_key!r})"
@@ -308,7 +314,8 @@ class _Writer:
             name,
             fast,
             guard,
-            whole,
+            numbers,
+            text_rule,
             final,
         )
 
@@ -332,7 +339,17 @@ class _Writer:
             self.emit(depth, f"v = {self.name('_const', const)}")
         else:
             self.emit(depth, f"v = {_lookup(slot, key, index)}")
-            if value.fast is not None or value.whole is not None:
+            if value.text_rule is not None:  # ASCII text: the rule's text part, on ``t``
+                self.emit(depth, "if v is not None:")
+                self.emit(depth + 1, "if type(v) is str and v.isascii():")
+                self.emit(
+                    depth + 2, "t = v.strip()", f"o = {value.text_rule}(t, ctx) if t else None"
+                )
+                self.emit(depth + 1, f"elif {_FILLED}: o = {value.rule}(v, ctx)")
+                self.emit(depth + 1, "else: o = None")
+                self.result(depth + 1, text, value, out)
+                return
+            if value.fast is not None or value.numbers:
                 self.emit(depth, "if v is not None:")
                 branch = "if"
                 if value.fast is not None:  # ASCII text: one strip is the blank test and the rule
@@ -340,17 +357,20 @@ class _Writer:
                     self.emit(depth + 1, f"if type(v) is str and v.isascii(){guard}:")
                     self.emit(depth + 2, "t = v.strip()", f"if t: {out} = {value.fast}")
                     branch = "elif"
-                if value.whole is not None:  # an integer (never empty) in the rule's range
-                    test, expression = value.whole
-                    self.emit(
-                        depth + 1, f"{branch} type(v) is int and {test}: {out} = {expression}"
-                    )
+                for kind, test, expression in value.numbers:  # a number (never empty) in range
+                    typed = f"type(v) is {kind} and {test}"
+                    self.emit(depth + 1, f"{branch} {typed}: {out} = {expression}")
+                    branch = "elif"
                 self.emit(depth + 1, f"elif {_FILLED}:")
                 depth += 1
             else:
                 self.emit(depth, f"if v is not None and {_FILLED}:")
             depth += 1
         self.emit(depth, f"o = {value.rule}(v, ctx)")
+        self.result(depth, text, value, out)
+
+    def result(self, depth: int, text: str, value: _Value, out: str) -> None:
+        """Keep the rule's output ``o`` for source ``text`` in ``out``, or warn."""
         self.emit(depth, f"if notes: _warn_notes({value.label}, {text!r}, ctx, warnings)")
         self.emit(depth, "if o is not None:")
         self.emit(depth + 1, "if type(o) is _Reject:")
@@ -403,15 +423,23 @@ class _Writer:
             self.emit(3, *body)
 
 
-_INT_FAST: dict[Rule, tuple[str, str]] = {
-    coerce.integer: (f"{-coerce.INT64_MAX - 1} <= v <= {coerce.INT64_MAX}", "v"),
+_SHORT_INT = "-1000000000000000000 < v < 1000000000000000000"
+_NUMBER_FAST: dict[Rule, tuple[tuple[str, str, str], ...]] = {
+    coerce.integer: (("int", f"{-coerce.INT64_MAX - 1} <= v <= {coerce.INT64_MAX}", "v"),),
     event_time: (
-        f"0 <= v < {(LATEST + 1) * 1000}",
-        f"(v if v < {MILLISECONDS_FROM} else v // 1000)",
+        (
+            "int",
+            f"0 <= v < {(LATEST + 1) * 1000}",
+            f"(v if v < {MILLISECONDS_FROM} else v // 1000)",
+        ),
     ),
+    # a finite float's shortest text is at most a few hundred characters: never too long
+    coerce.decimal: (("float", "v - v == 0.0", "_number_text(v)"), ("int", _SHORT_INT, "str(v)")),
+    coerce.text: (("int", _SHORT_INT, "str(v)"),),
 }
-"""For an integer ``v`` that passes the test (a bool is not an int here), the expression
-equals ``rule(v, ctx)``: ``tests/mapping/test_fast_paths.py`` compares them."""
+"""For a number ``v`` of the type (a bool is neither an int nor a float here) that passes the
+test, the expression equals ``rule(v, ctx)``: ``tests/mapping/test_fast_paths.py`` compares
+them."""
 
 
 def _slot_setter(kind: type, name: str) -> Callable[[object, object], None]:

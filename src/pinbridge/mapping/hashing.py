@@ -21,7 +21,7 @@ from pinbridge.mapping.context import EventContext, Reject, Rule
 from pinbridge.mapping.countries import country_code, subdivision_code
 from pinbridge.mapping.phones import phone_digits
 
-__all__ = ["ASCII_DIGESTS", "HASHED_RULES"]
+__all__ = ["ASCII_DIGESTS", "ASCII_RULES", "HASHED_RULES"]
 
 Normaliser = Callable[[str, EventContext], "str | Reject"]
 
@@ -292,3 +292,31 @@ whenever ``v`` is ASCII text that is not blank and passes the test, when there i
 NFC, nothing can be left empty or fail to encode, the shape is right). The digest takes the
 stripped text because the generated code has just stripped it to test for blanks
 (codegen.ascii_fast)."""
+
+
+def _ascii_hashed(normalise: Normaliser) -> Callable[[str, EventContext], object]:
+    """``hashed_rule(normalise)`` for trimmed, non-empty ASCII text: what ``_digest`` does
+    after its type dispatch, trimming and NFC (which ASCII text never needs)."""
+
+    def rule(text: str, ctx: EventContext) -> object:
+        if len(text) == 64 and not text.strip(_HEX):
+            return [text.lower()]
+        normalised = normalise(text, ctx)
+        if type(normalised) is Reject:
+            return normalised
+        if not normalised:
+            return _NOTHING_LEFT
+        try:
+            return [sha256(normalised.encode("utf-8")).hexdigest()]  # type: ignore[union-attr]
+        except UnicodeEncodeError:
+            return _BAD_UNICODE
+
+    return rule
+
+
+ASCII_RULES: dict[Rule, Callable[[str, EventContext], object]] = {
+    HASHED_RULES[name]: _ascii_hashed(normalise)
+    for name, normalise in (("ph", _phone), ("db", _birthdate))
+}
+"""For hashed rules without an ASCII digest: ``rule(v, ctx) == ASCII_RULES[rule](v.strip(),
+ctx)`` whenever ``v`` is ASCII text that is not blank (codegen.Writer.value)."""
