@@ -83,6 +83,9 @@ def compile_build(plan: Plan, rules: Mapping[str, Rule], country: CountryLookup)
         "type": type,
         **{kind.__name__: kind for kind in (dict, float, int, list, str, tuple)},
         **{function.__name__: function for function in (enumerate, len)},
+        # Compiled rule modules (pinbridge.native) import phonenumbers and pycountry on first
+        # use, and compiled code finds __import__ in the builtins of the frame calling it.
+        "__import__": __import__,
     }
     names |= {"__builtins__": builtins, "_country": country}
     exec(compile(text, "<pinbridge.mapping generated build>", "exec"), names)  # noqa: S102
