@@ -52,15 +52,24 @@ def _extension(directory: Path, name: str) -> Path | None:
     return None
 
 
+_SLACK = 2.0
+"""Seconds a source may be newer than its extension and not be stale: installing a wheel
+writes both, the source a fraction of a millisecond after the extension."""
+_INSTALLED = frozenset({"site-packages", "dist-packages"})
+
+
 def stale(directory: Path = _DIRECTORY) -> list[str]:
-    """The modules in ``directory`` whose compiled extension is older than their source."""
+    """The modules in ``directory`` whose compiled extension is older than their source
+    (none in an installed package, which is not edited in place)."""
+    if _INSTALLED & set(directory.parts):
+        return []
     found = []
     for name in COMPILED:
         extension, source = _extension(directory, name), directory / f"{name}.py"
         if (
             extension is not None
             and source.exists()
-            and extension.stat().st_mtime < source.stat().st_mtime
+            and extension.stat().st_mtime + _SLACK < source.stat().st_mtime
         ):
             found.append(name)
     return found

@@ -92,16 +92,22 @@ def test_setup_compiles_the_modules_native_names() -> None:
     assert tuple(listed) == native.COMPILED
 
 
-def test_a_compiled_module_older_than_its_source_is_stale(tmp_path: Path) -> None:
+@pytest.mark.parametrize("tree", ["src", "site-packages"])
+def test_a_compiled_module_older_than_its_source_is_stale(tmp_path: Path, tree: str) -> None:
+    """...in a source tree; a wheel writes the source just after the extension (not stale),
+    and an installed package is not edited in place."""
+    directory = tmp_path / tree / "pinbridge" / "mapping"
+    directory.mkdir(parents=True)
     suffix = EXTENSION_SUFFIXES[0]
-    for name, ages in (("coerce", (100, 200)), ("urls", (200, 100)), ("times", (100, 100))):
-        extension, source = tmp_path / f"{name}{suffix}", tmp_path / f"{name}.py"
+    ages = {"coerce": (100, 200), "urls": (200, 100), "times": (100, 100), "memo": (100, 100.5)}
+    for name, (built, edited) in ages.items():
+        extension, source = directory / f"{name}{suffix}", directory / f"{name}.py"
         extension.write_bytes(b"")
         source.write_text("")
-        os.utime(extension, (ages[0], ages[0]))
-        os.utime(source, (ages[1], ages[1]))
-    (tmp_path / "hashing.py").write_text("")  # a source without an extension is not stale
-    assert native.stale(tmp_path) == ["coerce"]
+        os.utime(extension, (built, built))
+        os.utime(source, (edited, edited))
+    (directory / "hashing.py").write_text("")  # a source without an extension is not stale
+    assert native.stale(directory) == (["coerce"] if tree == "src" else [])
 
 
 def test_compiled_modules_are_used_only_when_all_of_them_and_mypycs_library_were_built(
