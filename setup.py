@@ -37,7 +37,7 @@ def _extensions() -> list[Any]:
     paths = [f"src/pinbridge/mapping/{name}.py" for name in COMPILED]
     try:
         extensions = mypycify(paths, opt_level="3")
-    except Exception as error:  # mypyc could not analyse the modules: stay pure Python
+    except (Exception, SystemExit) as error:  # mypyc refused the modules: stay pure Python
         print(f"pinbridge: not compiling the mapping modules ({error})")
         return []
     for extension in extensions:
