@@ -144,6 +144,7 @@ class _Writer:
         }
         self.lines: list[str] = []
         self.base = 0  # extra indentation inside a gate
+        self.present: set[int] = {0}  # slots known not to be None where code is written
 
     def name(self, prefix: str, value: object) -> str:
         """A namespace name bound to ``value`` (one per distinct object)."""
@@ -172,9 +173,11 @@ class _Writer:
             if gate > 0:  # fields that all read below one node (n0 is the event itself)
                 self.emit(1, f"if n{gate} is not None:")
                 self.base = 1
+                self.present.add(gate)
             for step in run:
                 self.step(step)
             self.base = 0
+            self.present -= {gate} - {0}  # the root stays present
         self.items(plan.items, len(plan.ops) + 1)
         enough = "'em' in user or 'hashed_maids' in user or 'client_ip_address' in user and "
         self.emit(1, f"if not ({enough}'client_user_agent' in user):")
@@ -200,23 +203,32 @@ class _Writer:
         def visit(parent: int) -> None:
             for slot in children.get(parent, []):
                 _, key, index = ops[slot - 1]
-                self.node(slot + offset, parent + offset, key, index)
+                here = slot + offset
+                self.emit(1, f"n{here} = {_child(parent + offset, key, index)}")
+                # A missing key (the common case for optional objects) costs one test.
+                missing = [here] + [d + offset for d in below(slot)]
+                self.emit(1, f"if n{here} is None:")
+                self.emit(2, " = ".join(f"d{d}" for d in missing) + " = _EMPTY")
+                if len(missing) > 1:
+                    self.emit(2, " = ".join(f"n{d}" for d in missing[1:]) + " = None")
+                self.emit(1, "else:")
+                self.base += 1
+                self.node(here)
                 if slot in children:
-                    self.emit(1, f"if n{slot + offset} is not None:")
+                    self.emit(1, f"if n{here} is not None:")
                     self.base += 1
                     visit(slot)
                     self.base -= 1
-                    missing = [d + offset for d in below(slot)]
                     self.emit(1, "else:")
-                    self.emit(2, " = ".join(f"n{d}" for d in missing) + " = None")
-                    self.emit(2, " = ".join(f"d{d}" for d in missing) + " = _EMPTY")
+                    self.emit(2, " = ".join(f"n{d}" for d in missing[1:]) + " = None")
+                    self.emit(2, " = ".join(f"d{d}" for d in missing[1:]) + " = _EMPTY")
+                self.base -= 1
 
         visit(0)
 
-    def node(self, slot: int, parent: int, key: str, index: int | None) -> None:
-        """Slot ``slot`` of the node table: ``n`` the node (object, array or None), ``d`` the
-        object or an empty one (nodes.fill_nodes)."""
-        self.emit(1, f"n{slot} = {_child(parent, key, index)}")
+    def node(self, slot: int) -> None:
+        """Slot ``slot`` of the node table, once its value is known not to be None: ``n`` the
+        node (object, array or None), ``d`` the object or an empty one (nodes.fill_nodes)."""
         self.emit(1, f"if type(n{slot}) is dict: d{slot} = n{slot}")
         self.emit(1, "else:")
         self.emit(2, f"d{slot} = _EMPTY", f"if type(n{slot}) is not list: n{slot} = None")
@@ -228,9 +240,12 @@ class _Writer:
             return
         if plan.ids is None and plan.keys is None and plan.num_items is None:
             return  # no item field is produced: nothing to read or warn about
-        self.emit(1, "v = raw.get('items')", "if type(v) is list: items = v", "else:")
+        # No items (most events but purchases and carts): nothing to read or warn about.
+        self.emit(1, "v = raw.get('items')", "if v is not None:")
+        self.base += 1
+        self.emit(1, "if type(v) is list: items = v", "else:")
         warn = f"warnings.append({ITEMS_NOT_A_LIST!r})"
-        self.emit(2, "items = ()", f"if v is not None and {_FILLED}: {warn}")
+        self.emit(2, "items = ()", f"if {_FILLED}: {warn}")
         if plan.keys is None:
             self.emit(1, "if items: _skipped_items(items, warnings)")
         else:
@@ -242,6 +257,7 @@ class _Writer:
             self.emit(2, "skipped += 1", "continue")
             self.emit(1, "if not item: continue")
             self.emit(1, f"n{offset} = d{offset} = item")
+            self.present.add(offset)
             self.tree(plan.item_ops, offset)
             self.emit(1, "entry = {}")
             for key, (sources, rule, _) in plan.keys:
@@ -257,13 +273,16 @@ class _Writer:
             self.emit(1, "if contents: custom['contents'] = contents")
             if plan.ids is not None:
                 self.emit(1, "if ids: custom['content_ids'] = list(dict.fromkeys(ids))")
+        self.base -= 1
         if plan.num_items is not None:
             gate = plan.num_items.gate
             if gate > 0:
                 self.emit(1, f"if n{gate} is not None:")
                 self.base += 1
+                self.present.add(gate)
             self.step(plan.num_items)
             self.base = 0
+            self.present -= {gate} - {0}  # the root stays present
 
     def step(self, step: FieldStep) -> None:
         """One field: its sources in order, then its fallback, then the assignment."""
@@ -341,7 +360,10 @@ class _Writer:
         if slot < 0:
             self.emit(depth, f"v = {self.name('_const', const)}")
         else:
-            self.emit(depth, f"v = {_lookup(slot, key, index)}")
+            lookup = _lookup(slot, key, index)
+            if slot not in self.present:  # a missing node needs no lookup (its d is empty)
+                lookup = f"({lookup}) if n{slot} is not None else None"
+            self.emit(depth, f"v = {lookup}")
             if value.text_rule is not None:  # ASCII text: the rule's text part, on ``t``
                 self.emit(depth, "if v is not None:")
                 self.emit(depth + 1, "if type(v) is str and v.isascii():")
