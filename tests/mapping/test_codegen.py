@@ -10,10 +10,11 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
+from pathlib import Path
 
 import pytest
 
-from pinbridge.mapping import Mapped, Mapper, MappingOptions
+from pinbridge.mapping import Mapped, Mapper, MappingOptions, codegen, derive
 from pinbridge.mapping.codegen import build_source
 from pinbridge.mapping.plan import compile_plan
 
@@ -90,3 +91,28 @@ def test_the_mapped_result_built_without_init_is_a_whole_frozen_mapped() -> None
     assert repr(result).startswith("Mapped(event={")
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.status = "filtered"  # type: ignore[misc, assignment]
+
+
+def _calls_note(node: ast.AST) -> bool:
+    return any(
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr == "note"
+        for call in ast.walk(node)
+    )
+
+
+def test_the_rules_written_without_a_notes_test_never_note() -> None:
+    """codegen._SILENT lists rules after which no notes test is written: coerce.py and
+    times.py never call ctx.note, and neither does derive.action_source (read from the
+    sources, which the compiled modules are built from)."""
+    here = Path(codegen.__file__).parent
+    trees = {name: ast.parse((here / f"{name}.py").read_text()) for name in ("coerce", "times")}
+    assert not any(_calls_note(tree) for tree in trees.values())
+    derive_tree = ast.parse((here / "derive.py").read_text())
+    functions = {f.name: f for f in derive_tree.body if isinstance(f, ast.FunctionDef)}
+    assert _calls_note(derive_tree)  # the check can see a note call
+    assert not _calls_note(functions["action_source"])
+    modules = {rule.__module__ for rule in codegen._SILENT}
+    assert modules == {f"pinbridge.mapping.{name}" for name in ("coerce", "times", "derive")}
+    assert [r for r in codegen._SILENT if r.__module__.endswith("derive")] == [derive.action_source]
