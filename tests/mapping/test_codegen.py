@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pinbridge.mapping import Mapped, Mapper, MappingOptions, codegen, derive
+from pinbridge.mapping import Mapped, Mapper, MappingOptions, codegen, derive, fastpaths
 from pinbridge.mapping.codegen import build_source
 from pinbridge.mapping.plan import compile_plan
 
@@ -103,7 +103,7 @@ def _calls_note(node: ast.AST) -> bool:
 
 
 def test_the_rules_written_without_a_notes_test_never_note() -> None:
-    """codegen._SILENT lists rules after which no notes test is written: coerce.py and
+    """fastpaths.SILENT lists rules after which no notes test is written: coerce.py and
     times.py never call ctx.note, and neither does derive.action_source (read from the
     sources, which the compiled modules are built from)."""
     here = Path(codegen.__file__).parent
@@ -113,6 +113,8 @@ def test_the_rules_written_without_a_notes_test_never_note() -> None:
     functions = {f.name: f for f in derive_tree.body if isinstance(f, ast.FunctionDef)}
     assert _calls_note(derive_tree)  # the check can see a note call
     assert not _calls_note(functions["action_source"])
-    modules = {rule.__module__ for rule in codegen._SILENT}
+    modules = {rule.__module__ for rule in fastpaths.SILENT}
     assert modules == {f"pinbridge.mapping.{name}" for name in ("coerce", "times", "derive")}
-    assert [r for r in codegen._SILENT if r.__module__.endswith("derive")] == [derive.action_source]
+    assert [r for r in fastpaths.SILENT if r.__module__.endswith("derive")] == [
+        derive.action_source
+    ]

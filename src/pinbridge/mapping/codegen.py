@@ -21,8 +21,8 @@ from typing import Any
 from pinbridge.mapping import coerce
 from pinbridge.mapping.checks import check_user_data, fatal_errors, required_missing, unique
 from pinbridge.mapping.context import CountryLookup, EventContext, Fatal, Reject, Rule
-from pinbridge.mapping.derive import action_source
-from pinbridge.mapping.hashing import ASCII_DIGESTS, ASCII_RULES
+from pinbridge.mapping.fastpaths import NUMBER_FAST, SILENT, ascii_fast
+from pinbridge.mapping.hashing import ASCII_RULES
 from pinbridge.mapping.items import ITEMS_NOT_A_LIST, map_items, not_objects, skipped_items
 from pinbridge.mapping.nodes import NodeOp
 from pinbridge.mapping.plan import (
@@ -40,15 +40,7 @@ from pinbridge.mapping.plan import (
 from pinbridge.mapping.resolve import REJECTED, resolve, warn_derived, warn_notes
 from pinbridge.mapping.results import Invalid, Mapped, MappingResult
 from pinbridge.mapping.table import ITEM_TARGET_PREFIX
-from pinbridge.mapping.times import (
-    LATEST,
-    MAX_AGE,
-    MAX_AHEAD,
-    MILLISECONDS_FROM,
-    event_time,
-    window_error,
-)
-from pinbridge.mapping.urls import is_web_url
+from pinbridge.mapping.times import MAX_AGE, MAX_AHEAD, window_error
 
 __all__ = ["Build", "build_source", "compile_build"]
 
@@ -139,10 +131,7 @@ class _Writer:
             "_Mapped": Mapped,
             "_new": object.__new__,
             "_number_text": coerce.number_text,
-            **{
-                f"_set_{name}": _slot_setter(Mapped, name)
-                for name in ("event", "warnings", "status")
-            },
+            **{f"_set_{name}": _slot_setter(Mapped, name) for name in _MAPPED_SLOTS},
         }
         self.lines: list[str] = []
         self.base = 0  # extra indentation inside a gate
@@ -314,12 +303,12 @@ class _Writer:
         """How to name, warn about and compute one field (or one per-item ``key``)."""
         memo = self.rules.get(target)
         name = self.name("_rule", memo or rule)
-        fast, guard = (None, None) if memo is not None else self.ascii_fast(rule)
-        numbers = () if memo is not None else _NUMBER_FAST.get(rule, ())
+        fast, guard = (None, None) if memo is not None else ascii_fast(rule, self.name)
+        numbers = () if memo is not None else NUMBER_FAST.get(rule, ())
         found = None if memo is not None or fast is not None else ASCII_RULES.get(rule)
         text_rule = None if found is None else self.name("_text_rule", found)
         final = rule is coerce.event_id
-        notes = memo is not None or rule not in _SILENT
+        notes = memo is not None or rule not in SILENT
         if item_key is None:
             return _Value(
                 repr(target),
@@ -413,24 +402,6 @@ class _Writer:
             self.emit(depth + 2, f"_fatal_errors({value.prefix(text)}, o, errors)", f"{out} = o")
         self.emit(depth + 1, f"else: {out} = o")
 
-    def ascii_fast(self, rule: Rule) -> tuple[str | None, str | None]:
-        """An expression equal to ``rule(v, ctx)`` in terms of ``t = v.strip()``, for ASCII
-        text ``v`` whose ``t`` is not empty (so ``v`` is not blank) and that passes the
-        guard (a test of ``v``, or None: always); ``(None, None)`` when there is none."""
-        if rule is coerce.text:
-            return "t", f"len(v) <= {coerce.MAX_TEXT}"
-        if rule is coerce.event_id:  # for ASCII, printable means no control character
-            return "t", f"len(v) <= {coerce.EVENT_ID_LIMIT} and v.isprintable()"
-        if rule is coerce.web_url:  # a web URL starts with 'h'; ASCII above ' ' is not space
-            test = self.name("_is_web_url", is_web_url)
-            return "t", f"len(v) <= {coerce.MAX_TEXT} and v[-1:] > ' ' and {test}(v)"
-        found = ASCII_DIGESTS.get(rule)
-        if found is None:
-            return None, None
-        digest, shape = found
-        guard = None if shape is None else f"{self.name('_ascii_test', shape)}(v)"
-        return f"[{self.name('_digest', digest)}(t)]", guard
-
     def fallback(self, step: FieldStep, required: bool) -> None:
         """What to do when no source gave a value: the receive time, a derivation, an error."""
         branches: list[tuple[str, list[str]]] = []
@@ -452,44 +423,6 @@ class _Writer:
         for position, (condition, body) in enumerate(branches):
             self.emit(2, f"{'elif' if position else 'if'} {condition}:" if condition else "else:")
             self.emit(3, *body)
-
-
-_SILENT = frozenset(
-    {
-        coerce.boolean,
-        coerce.count,
-        coerce.currency,
-        coerce.decimal,
-        coerce.event_id,
-        coerce.integer,
-        coerce.ip_address,
-        coerce.joined_text,
-        coerce.language,
-        coerce.text,
-        coerce.web_url,
-        event_time,
-        action_source,
-    }
-)
-"""Rules that never note a dropped list element (coerce.py and times.py never call
-``ctx.note``; tests/mapping/test_codegen.py checks it): no notes test after them."""
-_SHORT_INT = "-1000000000000000000 < v < 1000000000000000000"
-_NUMBER_FAST: dict[Rule, tuple[tuple[str, str, str], ...]] = {
-    coerce.integer: (("int", f"{-coerce.INT64_MAX - 1} <= v <= {coerce.INT64_MAX}", "v"),),
-    event_time: (
-        (
-            "int",
-            f"0 <= v < {(LATEST + 1) * 1000}",
-            f"(v if v < {MILLISECONDS_FROM} else v // 1000)",
-        ),
-    ),
-    # a finite float's shortest text is at most a few hundred characters: never too long
-    coerce.decimal: (("float", "v - v == 0.0", "_number_text(v)"), ("int", _SHORT_INT, "str(v)")),
-    coerce.text: (("int", _SHORT_INT, "str(v)"),),
-}
-"""For a number ``v`` of the type (a bool is neither an int nor a float here) that passes the
-test, the expression equals ``rule(v, ctx)``: ``tests/mapping/test_fast_paths.py`` compares
-them."""
 
 
 def _slot_setter(kind: type, name: str) -> Callable[[object, object], None]:
