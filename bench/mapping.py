@@ -3,7 +3,8 @@
 A deterministic mixed corpus (purchase with 3 items and full identity including a phone,
 page_view, add_to_cart from an app, search, lead), one unique user per event. Prints JSON:
 events per second on one core for the mapping and for the round trip, and their ratio
-(mapping time / round-trip time; target <= 6).
+(mapping time / round-trip time; target <= 6), and which mapping modules run compiled
+(setup.py; PINBRIDGE_PURE_PYTHON=1 runs the pure-Python ones).
 
     .venv/bin/python bench/mapping.py [--events 5000] [--repeat 9] [--profile]
 """
@@ -26,6 +27,7 @@ from typing import Any
 
 import orjson
 
+from pinbridge import native
 from pinbridge.mapping import Mapped, Mapper
 
 TARGET_RATIO = 6.0
@@ -230,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         "target_ratio": TARGET_RATIO,
         "by_kind": by_kind,
         "within_target": cost / trip <= TARGET_RATIO,
+        "compiled": native.compiled(),  # mapping modules running mypyc-compiled code
         "clock": "process CPU time, best of --repeat interleaved runs",
         "python": platform.python_version(),
         "machine": platform.machine(),

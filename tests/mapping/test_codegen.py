@@ -8,9 +8,13 @@ only ever become string literals in it.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
+from pathlib import Path
 
-from pinbridge.mapping import Mapped, Mapper, MappingOptions
+import pytest
+
+from pinbridge.mapping import Mapped, Mapper, MappingOptions, codegen, derive, fastpaths
 from pinbridge.mapping.codegen import build_source
 from pinbridge.mapping.plan import compile_plan
 
@@ -70,3 +74,47 @@ def test_keys_with_quotes_in_the_configuration_are_only_string_literals() -> Non
     result = mapper.map(event, 1)
     assert isinstance(result, Mapped)
     assert result.event["custom_data"] == {"search_string": "matcha"}
+
+
+def test_the_mapped_result_built_without_init_is_a_whole_frozen_mapped() -> None:
+    """The generated code fills Mapped's slots directly; the result is the same object a
+    call to Mapped(...) makes: equal, every field set, still frozen."""
+    event = {
+        "event_name": "search",
+        "context": {"event_id": "e1", "event_timestamp": 1, "device": {"ip": "1.2.3.4"}},
+        "user": {"email": "a@example.org", "gender": "robot"},
+    }
+    result = Mapper().map(event, 1)
+    assert isinstance(result, Mapped)
+    assert result == Mapped(result.event, result.warnings)
+    assert result.status == "mapped" and len(result.warnings) == 1
+    assert repr(result).startswith("Mapped(event={")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.status = "filtered"  # type: ignore[misc, assignment]
+
+
+def _calls_note(node: ast.AST) -> bool:
+    return any(
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr == "note"
+        for call in ast.walk(node)
+    )
+
+
+def test_the_rules_written_without_a_notes_test_never_note() -> None:
+    """fastpaths.SILENT lists rules after which no notes test is written: coerce.py and
+    times.py never call ctx.note, and neither does derive.action_source (read from the
+    sources, which the compiled modules are built from)."""
+    here = Path(codegen.__file__).parent
+    trees = {name: ast.parse((here / f"{name}.py").read_text()) for name in ("coerce", "times")}
+    assert not any(_calls_note(tree) for tree in trees.values())
+    derive_tree = ast.parse((here / "derive.py").read_text())
+    functions = {f.name: f for f in derive_tree.body if isinstance(f, ast.FunctionDef)}
+    assert _calls_note(derive_tree)  # the check can see a note call
+    assert not _calls_note(functions["action_source"])
+    modules = {rule.__module__ for rule in fastpaths.SILENT}
+    assert modules == {f"pinbridge.mapping.{name}" for name in ("coerce", "times", "derive")}
+    assert [r for r in fastpaths.SILENT if r.__module__.endswith("derive")] == [
+        derive.action_source
+    ]

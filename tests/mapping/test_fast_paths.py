@@ -10,19 +10,43 @@ escapes, control characters, over-long text).
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import unquote, urlsplit
 
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from pinbridge.mapping import Invalid, Mapped, Mapper
-from pinbridge.mapping.coerce import event_id, text, web_url
+from pinbridge.mapping.codegen import compile_build
+from pinbridge.mapping.coerce import (
+    _IPV4,
+    _unicode_decimal,
+    decimal,
+    decimal_text,
+    event_id,
+    integer,
+    ip_address,
+    text,
+    valid_text,
+    web_url,
+)
 from pinbridge.mapping.context import EventContext, Fatal, Reject
-from pinbridge.mapping.hashing import ASCII_DIGESTS, HASHED_RULES, _any_birthdate, _birthdate
+from pinbridge.mapping.derive import _APP_OS, _cookie, click_id_fallback, derive_action_source
+from pinbridge.mapping.hashing import (
+    ASCII_DIGESTS,
+    ASCII_RULES,
+    HASHED_RULES,
+    _any_birthdate,
+    _birthdate,
+)
+from pinbridge.mapping.mapper import _country_lookup
 from pinbridge.mapping.memo import memoised
-from pinbridge.mapping.paths import is_empty
+from pinbridge.mapping.paths import is_empty, walk
+from pinbridge.mapping.table import ITEM_TARGET_PREFIX
+from pinbridge.mapping.times import LATEST, unix_seconds
 from pinbridge.mapping.urls import is_web_url, percent_decoded, url_query
 
+_MAPPER = Mapper()  # mapping is pure: one Mapper serves every example (and keeps them fast)
 _ASCII = st.text(st.characters(min_codepoint=0, max_codepoint=127), min_size=1, max_size=70)
 _HEX = st.text(alphabet="0123456789abcdefABCDEF", min_size=64, max_size=64)
 
@@ -87,7 +111,7 @@ def test_the_generated_text_and_digest_fast_paths_equal_the_rules(value: object)
         "url": value,
         "user": {"email": value},
     }
-    result = Mapper().map(raw, 1)
+    result = _MAPPER.map(raw, 1)
     assert isinstance(result, Mapped)
     expected = {}
     for field, rule in (
@@ -124,7 +148,7 @@ def test_the_generated_event_id_fast_path_equals_the_rule(value: object) -> None
         "event_name": "search",
         "context": {"event_id": value, "device": {"ip": "192.0.2.1", "user_agent": "UA"}},
     }
-    result = Mapper().map(raw, 1)
+    result = _MAPPER.map(raw, 1)
     out = None if is_empty(value) else event_id(value, _ctx())
     if isinstance(out, str):
         assert isinstance(result, Mapped)
@@ -181,6 +205,10 @@ def _urlsplit_is_web_url(url: str) -> bool:
 @example("http://?q=1")
 @example("https://[::1]:8080/")
 @example("https://a.example#frag")
+@example("http://a@b@:80/")
+@example("http://a@:b@c/")
+@example("http\u017f://a.example/")  # a long s, which lower() keeps
+@example("HTTPS://a.example:8080")
 def test_the_web_url_host_test_equals_urlsplits(url: str) -> None:
     assert is_web_url(url) == _urlsplit_is_web_url(url)
 
@@ -261,3 +289,237 @@ def test_mapped_events_never_share_a_memoised_list() -> None:
     assert isinstance(third, Mapped)
     assert second.event["user_data"]["ct"] == third.event["user_data"]["ct"]
     assert len(second.event["user_data"]["ct"]) == 1
+
+
+_DECIMAL_LIKE = st.one_of(
+    st.text(alphabet="0123456789.,+- \t\u0663\uff11e", max_size=8),
+    st.builds("{}{}{}".format, st.sampled_from(["", "-", "+", " "]), st.integers(), st.just("")),
+    st.floats().map(repr),
+)
+
+
+@given(_DECIMAL_LIKE)
+@example("1500,00")
+@example("+.50")
+@example("1.2,3")
+@example("-")
+@example(".")
+@example("\u0663.5")
+def test_the_ascii_decimal_path_equals_the_regex(text: str) -> None:
+    """Plain ASCII decimal text skips the regex; other scripts' digits still go through it."""
+    assert decimal_text(text) == _unicode_decimal(text.strip())
+
+
+def test_a_float_skips_decimal_text_with_the_same_result() -> None:
+    for number in (0.0, -0.0, 12.5, 100.0, 1e-07, 1e22, float("inf"), float("nan")):
+        shown = decimal_text(number)
+        assert decimal(number, _ctx()) == (shown if shown is not None else decimal(None, _ctx()))
+
+
+_OS_NAMES = st.sampled_from([" Android ", "iOS", "iPadOS", "iPhone OS", "linux", "", 3])
+
+
+def _maybe(values: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
+    return st.one_of(st.none(), st.just([]), st.just("x"), values)
+
+
+_CONTEXTS = st.fixed_dictionaries(
+    {},
+    optional={
+        "app": _maybe(st.sampled_from([{}, {"name": "a"}])),
+        "device": _maybe(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "os": _maybe(st.fixed_dictionaries({"name": _OS_NAMES})),
+                    "type": _OS_NAMES,
+                    "cookie": st.sampled_from(
+                        ["_epik=a", "x_epik=b; _epik= %41%3D ", "_epik=", "_epik=é", '_epik=""']
+                    ),
+                },
+            )
+        ),
+        "cookie": st.sampled_from(["_epik=c", "_epik=" + "d" * 4097, "_epik=%ZZ", "o=1"]),
+    },
+)
+
+
+def _walk_action_source(root: dict[str, object]) -> str:
+    """derive_action_source as it was written with paths.walk (the reference)."""
+    kind = root.get("type")
+    if type(kind) is str and kind.strip().lower() == "offline":
+        return "offline"
+    app = walk(root, (("context", None), ("app", None)))
+    if type(app) is dict and app:
+        for steps in (
+            (("context", None), ("device", None), ("os", None), ("name", None)),
+            (("context", None), ("device", None), ("type", None)),
+        ):
+            name = walk(root, steps)
+            if type(name) is str and (found := _APP_OS.get(name.strip().lower())):
+                return found
+    return "web"
+
+
+def _walk_click_id(ctx: EventContext) -> str | None:
+    """The cookie step of click_id_fallback as it was written with paths.walk and valid_text."""
+    for path in ("context.device.cookie", "context.cookie"):
+        cookies = walk(ctx.root, tuple((key, None) for key in path.split(".")))
+        if type(cookies) is str and "_epik=" in cookies:
+            found = _cookie(cookies, "_epik=")
+            checked = valid_text(found) if found else None
+            if type(checked) is Reject:
+                ctx.note(f"(from the _epik cookie in {path}): {checked.reason}")
+            elif isinstance(checked, str):
+                return checked
+    return None
+
+
+@given(_maybe(_CONTEXTS), st.sampled_from([None, "offline", " Offline ", "online"]))
+def test_the_derivations_read_the_same_paths_as_walk(context: object, kind: object) -> None:
+    """The derivations read their fixed paths with dict.get; walk gave the same values."""
+    root = {"context": context, "type": kind}
+    assert derive_action_source(_ctx_of(root)) == _walk_action_source(root)
+    ours, reference = _ctx_of(root), _ctx_of(root)
+    assert click_id_fallback("_epik")(ours) == _walk_click_id(reference)
+    assert ours.notes == reference.notes
+
+
+def _ctx_of(root: dict[str, object]) -> EventContext:
+    return EventContext(root, [], lambda nodes: None)
+
+
+def _regex_ip_address(value: str) -> str | None:
+    """ip_address as it was written, with the IPv4 regex alone (the reference); None: rejected."""
+    address = value.strip()
+    if _IPV4.fullmatch(address):
+        return address
+    if ":" not in address:
+        return None
+    try:
+        ipaddress.IPv6Address(address)
+    except ValueError:
+        return None
+    return address
+
+
+_OCTET = st.one_of(
+    st.integers(min_value=0, max_value=300).map(str),
+    st.sampled_from(["00", "01", "007", "", "\u0663", "1\u0663", "+1", " 1"]),
+)
+
+
+@given(
+    st.one_of(
+        st.lists(_OCTET, min_size=3, max_size=5).map(".".join),
+        st.text(alphabet="0123456789.:a \u0663", max_size=16),
+    )
+)
+@example("255.255.255.255")
+@example("256.1.1.1")
+@example("1.2.3.04")
+@example("\u0661.\u0662.\u0663.\u0664")
+def test_the_ipv4_octet_test_equals_the_regex(value: str) -> None:
+    """Four octets written as str(0) to str(255) skip the regex; every other text (leading
+    zeros, other scripts' digits, IPv6) is decided as before."""
+    ours = ip_address(value, _ctx())
+    assert (None if isinstance(ours, Reject) else ours) == _regex_ip_address(value)
+
+
+_LIMITS = (0, 10**11 - 1, 10**11, (LATEST + 1) * 1000 - 1, (LATEST + 1) * 1000, 2**63 - 1, 2**63)
+
+
+@given(st.one_of(st.integers(), st.sampled_from(_LIMITS), st.sampled_from([-1, -(2**63) - 1])))
+def test_the_generated_integer_fast_paths_equal_the_rules(number: int) -> None:
+    """An integer event_timestamp or item quantity within the rule's range skips the rule."""
+    seconds, quantity = unix_seconds(number), integer(number, _ctx())
+
+    def mapped(timestamp: int, received_at: int) -> object:
+        raw = {
+            "event_name": "purchase",
+            "context": {"event_id": "e1", "event_timestamp": timestamp},
+            "user": {"email": "a@example.org"},
+            "items": [{"id": "a", "quantity": number}],
+        }
+        return _MAPPER.map(raw, received_at)
+
+    result = mapped(1, 1)
+    assert isinstance(result, Mapped)
+    (entry,) = result.event["custom_data"]["contents"]
+    assert entry.get("quantity") == (None if isinstance(quantity, Reject) else quantity)
+    result = mapped(number, seconds if isinstance(seconds, int) else 1)
+    if isinstance(seconds, Reject):
+        assert isinstance(result, Invalid)
+        assert result.errors == (f"event_time (from context.event_timestamp): {seconds.reason}",)
+    else:
+        assert isinstance(result, Mapped)
+        assert result.event["event_time"] == seconds
+
+
+@given(
+    st.one_of(
+        st.floats(),
+        st.sampled_from([-0.0, 5e-324, 1e-07, 1e22, 1.7976931348623157e308, 100.0]),
+        st.integers(),
+        st.sampled_from([10**18 - 1, 10**18, -(10**18) + 1, -(10**18), 10**5000]),
+    )
+)
+@example(float("inf"))
+@example(float("nan"))
+@example(10**19)
+def test_the_generated_number_fast_paths_equal_the_rules(number: float) -> None:
+    """A finite float or a short integer as a decimal (value, item price) or as text (order
+    id) skips the rule; infinities, NaN and long integers go through it: the same result,
+    warnings included, as code generated without any fast path."""
+    raw = {
+        "event_name": "purchase",
+        "context": {"event_id": "e1", "event_timestamp": 1},
+        "user": {"email": "a@example.org"},
+        "id": number,
+        "value": number,
+        "items": [{"id": "a", "quantity": number, "product": {"price": number}}],
+    }
+    result = _MAPPER.map(raw, 1)
+    assert result == _GENERAL.map(raw, 1)
+    assert isinstance(result, Mapped)
+    assert None not in result.event["custom_data"].values()
+
+
+def _without_fast_paths() -> Mapper:
+    """A Mapper whose generated code calls every rule: a rule given explicitly to the code
+    generator (as the memo's are) takes no fast path."""
+    mapper = Mapper()
+    plan = mapper._plan
+    rules = {step.label: step.rule for step in plan.steps}
+    for key, (_, rule, _) in plan.items.keys or ():
+        rules[ITEM_TARGET_PREFIX + key] = rule
+    mapper._build = compile_build(plan, rules, _country_lookup(plan.country))
+    return mapper
+
+
+@given(
+    st.one_of(
+        _ASCII,
+        _HEX.map(lambda h: f" {h} "),
+        st.text(alphabet="0123456789 +-.()", min_size=1, max_size=20),
+        _DATE_LIKE.filter(str.isascii),
+        st.just(" \t"),
+    ),
+    st.sampled_from([None, "fr", "us"]),
+)
+@example(" 06 12 34 56 78 ", "fr")
+@example("1985-04-12", None)
+@example("x" * 64, None)
+def test_the_ascii_hashed_rules_equal_the_hashed_rules(value: str, country: str | None) -> None:
+    """Trimmed ASCII text skips the hashed rule's type dispatch and NFC step."""
+    if value.isspace():
+        return  # blank values never reach a rule
+    for rule, text_rule in ASCII_RULES.items():
+        ours, general = text_rule(value.strip(), _ctx(country)), rule(value, _ctx(country))
+        if isinstance(general, Reject):  # some reasons are made per value (a digit count)
+            assert isinstance(ours, Reject) and ours.reason == general.reason
+        else:
+            assert ours == general
+
+
+_GENERAL = _without_fast_paths()

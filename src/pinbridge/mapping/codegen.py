@@ -21,7 +21,8 @@ from typing import Any
 from pinbridge.mapping import coerce
 from pinbridge.mapping.checks import check_user_data, fatal_errors, required_missing, unique
 from pinbridge.mapping.context import CountryLookup, EventContext, Fatal, Reject, Rule
-from pinbridge.mapping.hashing import ASCII_DIGESTS
+from pinbridge.mapping.fastpaths import NUMBER_FAST, SILENT, ascii_fast
+from pinbridge.mapping.hashing import ASCII_RULES
 from pinbridge.mapping.items import ITEMS_NOT_A_LIST, map_items, not_objects, skipped_items
 from pinbridge.mapping.nodes import NodeOp
 from pinbridge.mapping.plan import (
@@ -40,7 +41,6 @@ from pinbridge.mapping.resolve import REJECTED, resolve, warn_derived, warn_note
 from pinbridge.mapping.results import Invalid, Mapped, MappingResult
 from pinbridge.mapping.table import ITEM_TARGET_PREFIX
 from pinbridge.mapping.times import MAX_AGE, MAX_AHEAD, window_error
-from pinbridge.mapping.urls import is_web_url
 
 __all__ = ["Build", "build_source", "compile_build"]
 
@@ -50,6 +50,7 @@ Build = Callable[[dict[str, object], int, dict[str, object], list[str]], Mapping
 _SECTIONS = {ROOT: "event", USER_DATA: "user", CUSTOM_DATA: "custom"}
 """The build function's local dict that each plan section is written into."""
 _CONTENTS = "custom_data.contents"
+_MAPPED_SLOTS = ("event", "warnings", "status")
 _EMPTY_DICT: dict[str, object] = {}  # stands for "not an object"; never written to
 _FILLED = (
     "(v or (type(v) is not str and type(v) is not list and type(v) is not dict)) "
@@ -73,8 +74,11 @@ def compile_build(plan: Plan, rules: Mapping[str, Rule], country: CountryLookup)
     text, names = build_source(plan, rules)
     builtins = {
         "type": type,
-        **{kind.__name__: kind for kind in (dict, list, str, tuple)},
+        **{kind.__name__: kind for kind in (dict, float, int, list, str, tuple)},
         **{function.__name__: function for function in (enumerate, len)},
+        # Compiled rule modules (pinbridge.native) import phonenumbers and pycountry on first
+        # use, and compiled code finds __import__ in the builtins of the frame calling it.
+        "__import__": __import__,
     }
     names |= {"__builtins__": builtins, "_country": country}
     exec(compile(text, "<pinbridge.mapping generated build>", "exec"), names)  # noqa: S102
@@ -85,15 +89,20 @@ def compile_build(plan: Plan, rules: Mapping[str, Rule], country: CountryLookup)
 @dataclass(frozen=True, slots=True)
 class _Value:
     """Code fragments for one value: its label, its warning prefix per source, its rule, its
-    fast path for ASCII text and the extra test that text must pass to take it, and whether
-    the rule may return a :class:`Fatal` (the event is invalid, no other source is tried)."""
+    fast path for ASCII text and the extra test that text must pass to take it, its fast paths
+    for numbers (the type, the test, the expression), the function that replaces the rule for
+    trimmed ASCII text (hashing.ASCII_RULES), and whether the rule may return a
+    :class:`Fatal` (the event is invalid, no other source is tried)."""
 
     label: str
     prefix: Callable[[str], str]
     rule: str
     fast: str | None
     guard: str | None
+    numbers: tuple[tuple[str, str, str], ...]
+    text_rule: str | None
     final: bool
+    notes: bool
 
 
 class _Writer:
@@ -120,9 +129,13 @@ class _Writer:
             "_resolve": resolve,
             "_Invalid": Invalid,
             "_Mapped": Mapped,
+            "_new": object.__new__,
+            "_number_text": coerce.number_text,
+            **{f"_set_{name}": _slot_setter(Mapped, name) for name in _MAPPED_SLOTS},
         }
         self.lines: list[str] = []
         self.base = 0  # extra indentation inside a gate
+        self.present: set[int] = {0}  # slots known not to be None where code is written
 
     def name(self, prefix: str, value: object) -> str:
         """A namespace name bound to ``value`` (one per distinct object)."""
@@ -151,16 +164,21 @@ class _Writer:
             if gate > 0:  # fields that all read below one node (n0 is the event itself)
                 self.emit(1, f"if n{gate} is not None:")
                 self.base = 1
+                self.present.add(gate)
             for step in run:
                 self.step(step)
             self.base = 0
+            self.present -= {gate} - {0}  # the root stays present
         self.items(plan.items, len(plan.ops) + 1)
         enough = "'em' in user or 'hashed_maids' in user or 'client_ip_address' in user and "
         self.emit(1, f"if not ({enough}'client_user_agent' in user):")
         self.emit(2, "_check_user_data(user, errors)")
         self.emit(1, "if errors: return _Invalid(tuple(errors), _unique(warnings))")
         self.emit(1, "event['user_data'] = user", "if custom: event['custom_data'] = custom")
-        self.emit(1, "return _Mapped(event, _unique(warnings) if warnings else ())")
+        # Mapped(event, warnings) without the frozen dataclass's __init__ (half the cost)
+        self.emit(1, "result = _new(_Mapped)", "_set_event(result, event)")
+        self.emit(1, "_set_warnings(result, _unique(warnings) if warnings else ())")
+        self.emit(1, "_set_status(result, 'mapped')", "return result")
         return "\n".join(self.lines) + "\n"
 
     def tree(self, ops: tuple[NodeOp, ...], offset: int) -> None:
@@ -176,23 +194,32 @@ class _Writer:
         def visit(parent: int) -> None:
             for slot in children.get(parent, []):
                 _, key, index = ops[slot - 1]
-                self.node(slot + offset, parent + offset, key, index)
+                here = slot + offset
+                self.emit(1, f"n{here} = {_child(parent + offset, key, index)}")
+                # A missing key (the common case for optional objects) costs one test.
+                missing = [here] + [d + offset for d in below(slot)]
+                self.emit(1, f"if n{here} is None:")
+                self.emit(2, " = ".join(f"d{d}" for d in missing) + " = _EMPTY")
+                if len(missing) > 1:
+                    self.emit(2, " = ".join(f"n{d}" for d in missing[1:]) + " = None")
+                self.emit(1, "else:")
+                self.base += 1
+                self.node(here)
                 if slot in children:
-                    self.emit(1, f"if n{slot + offset} is not None:")
+                    self.emit(1, f"if n{here} is not None:")
                     self.base += 1
                     visit(slot)
                     self.base -= 1
-                    missing = [d + offset for d in below(slot)]
                     self.emit(1, "else:")
-                    self.emit(2, " = ".join(f"n{d}" for d in missing) + " = None")
-                    self.emit(2, " = ".join(f"d{d}" for d in missing) + " = _EMPTY")
+                    self.emit(2, " = ".join(f"n{d}" for d in missing[1:]) + " = None")
+                    self.emit(2, " = ".join(f"d{d}" for d in missing[1:]) + " = _EMPTY")
+                self.base -= 1
 
         visit(0)
 
-    def node(self, slot: int, parent: int, key: str, index: int | None) -> None:
-        """Slot ``slot`` of the node table: ``n`` the node (object, array or None), ``d`` the
-        object or an empty one (nodes.fill_nodes)."""
-        self.emit(1, f"n{slot} = {_child(parent, key, index)}")
+    def node(self, slot: int) -> None:
+        """Slot ``slot`` of the node table, once its value is known not to be None: ``n`` the
+        node (object, array or None), ``d`` the object or an empty one (nodes.fill_nodes)."""
         self.emit(1, f"if type(n{slot}) is dict: d{slot} = n{slot}")
         self.emit(1, "else:")
         self.emit(2, f"d{slot} = _EMPTY", f"if type(n{slot}) is not list: n{slot} = None")
@@ -204,9 +231,12 @@ class _Writer:
             return
         if plan.ids is None and plan.keys is None and plan.num_items is None:
             return  # no item field is produced: nothing to read or warn about
-        self.emit(1, "v = raw.get('items')", "if type(v) is list: items = v", "else:")
+        # No items (most events but purchases and carts): nothing to read or warn about.
+        self.emit(1, "v = raw.get('items')", "if v is not None:")
+        self.base += 1
+        self.emit(1, "if type(v) is list: items = v", "else:")
         warn = f"warnings.append({ITEMS_NOT_A_LIST!r})"
-        self.emit(2, "items = ()", f"if v is not None and {_FILLED}: {warn}")
+        self.emit(2, "items = ()", f"if {_FILLED}: {warn}")
         if plan.keys is None:
             self.emit(1, "if items: _skipped_items(items, warnings)")
         else:
@@ -218,6 +248,7 @@ class _Writer:
             self.emit(2, "skipped += 1", "continue")
             self.emit(1, "if not item: continue")
             self.emit(1, f"n{offset} = d{offset} = item")
+            self.present.add(offset)
             self.tree(plan.item_ops, offset)
             self.emit(1, "entry = {}")
             for key, (sources, rule, _) in plan.keys:
@@ -233,13 +264,16 @@ class _Writer:
             self.emit(1, "if contents: custom['contents'] = contents")
             if plan.ids is not None:
                 self.emit(1, "if ids: custom['content_ids'] = list(dict.fromkeys(ids))")
+        self.base -= 1
         if plan.num_items is not None:
             gate = plan.num_items.gate
             if gate > 0:
                 self.emit(1, f"if n{gate} is not None:")
                 self.base += 1
+                self.present.add(gate)
             self.step(plan.num_items)
             self.base = 0
+            self.present -= {gate} - {0}  # the root stays present
 
     def step(self, step: FieldStep) -> None:
         """One field: its sources in order, then its fallback, then the assignment."""
@@ -269,8 +303,12 @@ class _Writer:
         """How to name, warn about and compute one field (or one per-item ``key``)."""
         memo = self.rules.get(target)
         name = self.name("_rule", memo or rule)
-        fast, guard = (None, None) if memo is not None else self.ascii_fast(rule)
+        fast, guard = (None, None) if memo is not None else ascii_fast(rule, self.name)
+        numbers = () if memo is not None else NUMBER_FAST.get(rule, ())
+        found = None if memo is not None or fast is not None else ASCII_RULES.get(rule)
+        text_rule = None if found is None else self.name("_text_rule", found)
         final = rule is coerce.event_id
+        notes = memo is not None or rule not in SILENT
         if item_key is None:
             return _Value(
                 repr(target),
@@ -278,7 +316,10 @@ class _Writer:
                 name,
                 fast,
                 guard,
+                numbers,
+                text_rule,
                 final,
+                notes,
             )
         label = f"({_CONTENTS!r}, position, {item_key!r})"
         head = repr(_CONTENTS + ".")
@@ -288,7 +329,10 @@ class _Writer:
             name,
             fast,
             guard,
+            numbers,
+            text_rule,
             final,
+            notes,
         )
 
     def chain(
@@ -310,19 +354,44 @@ class _Writer:
         if slot < 0:
             self.emit(depth, f"v = {self.name('_const', const)}")
         else:
-            self.emit(depth, f"v = {_lookup(slot, key, index)}")
-            if value.fast is not None:  # ASCII text: one strip is both the blank test and the rule
-                guard = f" and {value.guard}" if value.guard else ""
+            lookup = _lookup(slot, key, index)
+            if slot not in self.present:  # a missing node needs no lookup (its d is empty)
+                lookup = f"({lookup}) if n{slot} is not None else None"
+            self.emit(depth, f"v = {lookup}")
+            if value.text_rule is not None:  # ASCII text: the rule's text part, on ``t``
                 self.emit(depth, "if v is not None:")
-                self.emit(depth + 1, f"if type(v) is str and v.isascii(){guard}:")
-                self.emit(depth + 2, "t = v.strip()", f"if t: {out} = {value.fast}")
+                self.emit(depth + 1, "if type(v) is str and v.isascii():")
+                self.emit(
+                    depth + 2, "t = v.strip()", f"o = {value.text_rule}(t, ctx) if t else None"
+                )
+                self.emit(depth + 1, f"elif {_FILLED}: o = {value.rule}(v, ctx)")
+                self.emit(depth + 1, "else: o = None")
+                self.result(depth + 1, text, value, out)
+                return
+            if value.fast is not None or value.numbers:
+                self.emit(depth, "if v is not None:")
+                branch = "if"
+                if value.fast is not None:  # ASCII text: one strip is the blank test and the rule
+                    guard = f" and {value.guard}" if value.guard else ""
+                    self.emit(depth + 1, f"if type(v) is str and v.isascii(){guard}:")
+                    self.emit(depth + 2, "t = v.strip()", f"if t: {out} = {value.fast}")
+                    branch = "elif"
+                for kind, test, expression in value.numbers:  # a number (never empty) in range
+                    typed = f"type(v) is {kind} and {test}"
+                    self.emit(depth + 1, f"{branch} {typed}: {out} = {expression}")
+                    branch = "elif"
                 self.emit(depth + 1, f"elif {_FILLED}:")
                 depth += 1
             else:
                 self.emit(depth, f"if v is not None and {_FILLED}:")
             depth += 1
         self.emit(depth, f"o = {value.rule}(v, ctx)")
-        self.emit(depth, f"if notes: _warn_notes({value.label}, {text!r}, ctx, warnings)")
+        self.result(depth, text, value, out)
+
+    def result(self, depth: int, text: str, value: _Value, out: str) -> None:
+        """Keep the rule's output ``o`` for source ``text`` in ``out``, or warn."""
+        if value.notes:
+            self.emit(depth, f"if notes: _warn_notes({value.label}, {text!r}, ctx, warnings)")
         self.emit(depth, "if o is not None:")
         self.emit(depth + 1, "if type(o) is _Reject:")
         self.emit(depth + 2, f"warnings.append({value.prefix(text)} + o.reason)")
@@ -332,24 +401,6 @@ class _Writer:
             self.emit(depth + 1, "elif type(o) is _Fatal:")
             self.emit(depth + 2, f"_fatal_errors({value.prefix(text)}, o, errors)", f"{out} = o")
         self.emit(depth + 1, f"else: {out} = o")
-
-    def ascii_fast(self, rule: Rule) -> tuple[str | None, str | None]:
-        """An expression equal to ``rule(v, ctx)`` in terms of ``t = v.strip()``, for ASCII
-        text ``v`` whose ``t`` is not empty (so ``v`` is not blank) and that passes the
-        guard (a test of ``v``, or None: always); ``(None, None)`` when there is none."""
-        if rule is coerce.text:
-            return "t", f"len(v) <= {coerce.MAX_TEXT}"
-        if rule is coerce.event_id:  # for ASCII, printable means no control character
-            return "t", f"len(v) <= {coerce.EVENT_ID_LIMIT} and v.isprintable()"
-        if rule is coerce.web_url:  # a web URL starts with 'h'; ASCII above ' ' is not space
-            test = self.name("_is_web_url", is_web_url)
-            return "t", f"len(v) <= {coerce.MAX_TEXT} and v[-1:] > ' ' and {test}(v)"
-        found = ASCII_DIGESTS.get(rule)
-        if found is None:
-            return None, None
-        digest, shape = found
-        guard = None if shape is None else f"{self.name('_ascii_test', shape)}(v)"
-        return f"[{self.name('_digest', digest)}(t)]", guard
 
     def fallback(self, step: FieldStep, required: bool) -> None:
         """What to do when no source gave a value: the receive time, a derivation, an error."""
@@ -372,6 +423,12 @@ class _Writer:
         for position, (condition, body) in enumerate(branches):
             self.emit(2, f"{'elif' if position else 'if'} {condition}:" if condition else "else:")
             self.emit(3, *body)
+
+
+def _slot_setter(kind: type, name: str) -> Callable[[object, object], None]:
+    """The setter of slot ``name`` of ``kind``, which also fills a frozen dataclass's slot."""
+    setter: Callable[[object, object], None] = kind.__dict__[name].__set__
+    return setter
 
 
 def _gate(step: FieldStep) -> int:

@@ -18,6 +18,7 @@ from pinbridge.mapping.urls import is_web_url
 
 __all__ = [
     "EVENT_ID_LIMIT",
+    "INT64_MAX",
     "MAX_TEXT",
     "boolean",
     "count",
@@ -40,13 +41,15 @@ MAX_TEXT = 4096
 EVENT_ID_LIMIT = 256
 """The most code points an ``event_id`` may have, counted before trimming (spec 6)."""
 
-_INT64_MAX = 2**63 - 1
+INT64_MAX = 2**63 - 1
+"""Integers (``quantity``) are kept within int64."""
 _TRUE = frozenset({"true", "1", "yes", "y", "on"})
 _FALSE = frozenset({"false", "0", "no", "n", "off"})
 _DECIMAL = re.compile(r"([+-]?)(\d*)(?:[.,](\d*))?")
 _INTEGER = re.compile(r"[+-]?\d+")
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
+_OCTETS = frozenset(str(number) for number in range(256))
 _IPV4 = re.compile(
     r"(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 )
@@ -211,10 +214,29 @@ def decimal_text(value: object) -> str | None:
         return number_text(value)  # type: ignore[arg-type]
     if kind is not str:
         return None
-    match = _DECIMAL.fullmatch(value.strip())  # type: ignore[attr-defined]
+    text = value.strip()  # type: ignore[attr-defined]
+    if not text.isascii():
+        return _unicode_decimal(text)
+    # ASCII: what _DECIMAL accepts, without the regex (a third of the cost)
+    sign = text[0] if text[:1] in ("+", "-") else ""
+    whole, dot, fraction = text.partition(".") if not sign else text[1:].partition(".")
+    if not dot:
+        whole, _, fraction = whole.partition(",")
+    if (whole and not whole.isdigit()) or (fraction and not fraction.isdigit()):
+        return None
+    return _shortest(sign, whole, fraction)
+
+
+def _unicode_decimal(text: str) -> str | None:
+    """decimal_text of trimmed non-ASCII text: ``\\d`` also takes other scripts' digits."""
+    match = _DECIMAL.fullmatch(text)
     if match is None:
         return None
-    sign, whole, fraction = match.group(1), match.group(2), match.group(3) or ""
+    return _shortest(match.group(1), match.group(2), match.group(3) or "")
+
+
+def _shortest(sign: str, whole: str, fraction: str) -> str | None:
+    """The shortest text of a sign, whole digits and fraction digits (either may be empty)."""
     if not whole and not fraction:
         return None
     whole = whole.lstrip("0") or "0"
@@ -227,7 +249,7 @@ def decimal_text(value: object) -> str | None:
 
 def decimal(value: object, ctx: EventContext) -> object:
     """Spec 4.5: a JSON number or a plain decimal string (``12,5`` too) as shortest text."""
-    shown = decimal_text(value)
+    shown = number_text(value) if type(value) is float else decimal_text(value)
     if shown is None:
         return _NOT_DECIMAL
     return shown if len(shown) <= MAX_TEXT else too_long(len(shown))
@@ -248,7 +270,7 @@ def integer(value: object, ctx: EventContext) -> object:
         number = int(stripped)
     else:
         return _NOT_INTEGER
-    return number if -_INT64_MAX - 1 <= number <= _INT64_MAX else _NOT_INTEGER
+    return number if -INT64_MAX - 1 <= number <= INT64_MAX else _NOT_INTEGER
 
 
 def count(value: object, ctx: EventContext) -> object:
@@ -286,7 +308,12 @@ def ip_address(value: object, ctx: EventContext) -> object:
     if type(value) is not str:
         return _NOT_IP
     address = value.strip()
-    if _IPV4.fullmatch(address):
+    parts = address.split(".")
+    if len(parts) == 4:  # plain ASCII IPv4: four octets as str(0) to str(255) write them
+        first, second, third, fourth = parts
+        if first in _OCTETS and second in _OCTETS and third in _OCTETS and fourth in _OCTETS:
+            return address
+    if _IPV4.fullmatch(address):  # also other scripts' digits, which \\d takes
         return address
     if ":" not in address:
         return _NOT_IP

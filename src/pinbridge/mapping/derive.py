@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pinbridge.mapping.coerce import valid_text
+from pinbridge.mapping.coerce import MAX_TEXT, valid_text
 from pinbridge.mapping.context import EventContext, Reject
-from pinbridge.mapping.paths import walk
 from pinbridge.mapping.urls import percent_decoded, url_query
 
 __all__ = [
@@ -26,16 +25,6 @@ __all__ = [
 ACTION_SOURCES = frozenset({"app_android", "app_ios", "offline", "web"})
 _APP_OS = {"android": "app_android", "ios": "app_ios", "ipados": "app_ios", "iphone os": "app_ios"}
 _NOT_ACTION_SOURCE = Reject("not one of app_android, app_ios, offline, web")
-_TYPE = (("type", None),)
-_APP = (("context", None), ("app", None))
-_OS_SOURCES = (
-    (("context", None), ("device", None), ("os", None), ("name", None)),
-    (("context", None), ("device", None), ("type", None)),
-)
-_COOKIE_SOURCES = (
-    ("context.device.cookie", (("context", None), ("device", None), ("cookie", None))),
-    ("context.cookie", (("context", None), ("cookie", None))),
-)
 
 
 def action_source(value: object, ctx: EventContext) -> object:
@@ -46,46 +35,64 @@ def action_source(value: object, ctx: EventContext) -> object:
 
 
 def derive_action_source(ctx: EventContext) -> str:
-    """Steps 2-4 of spec 4.1: ``offline`` type, then the app's OS, then ``web``."""
+    """Steps 2-4 of spec 4.1: ``offline`` type, then the app's OS (``context.device.os.name``,
+    then ``context.device.type``) when ``context.app`` is a non-empty object, then ``web``.
+
+    Runs for nearly every event, so the fixed paths are read with ``dict.get`` directly."""
     root = ctx.root
     kind = root.get("type")
     if type(kind) is str and kind.strip().lower() == "offline":
         return "offline"
-    app = walk(root, _APP)
-    if type(app) is dict and app:
-        for steps in _OS_SOURCES:
-            name = walk(root, steps)
+    context = root.get("context")
+    if type(context) is not dict:
+        return "web"
+    app = context.get("app")
+    device = context.get("device")
+    if type(app) is dict and app and type(device) is dict:
+        system = device.get("os")
+        for name in (system.get("name") if type(system) is dict else None, device.get("type")):
             if type(name) is str and (found := _APP_OS.get(name.strip().lower())):
                 return found
     return "web"
 
 
 def click_id_fallback(cookie_name: str) -> Callable[[EventContext], str | None]:
-    """Steps 2-3 of spec 4.3 for a given cookie name."""
+    """Steps 2-3 of spec 4.3 for a given cookie name: the ``epik`` parameter of the URL,
+    then the cookie in ``context.device.cookie``, then in ``context.cookie``."""
     prefix = cookie_name + "="
+    in_device = f"the {cookie_name} cookie in context.device.cookie"
+    in_context = f"the {cookie_name} cookie in context.cookie"
 
     def derive(ctx: EventContext) -> str | None:
         if ctx.url is not None and "epik=" in ctx.url:
             found = _usable(_query_parameter(ctx.url, "epik"), "the epik parameter", ctx)
             if found:
                 return found
-        for path, steps in _COOKIE_SOURCES:
-            cookies = walk(ctx.root, steps)
+        context = ctx.root.get("context")
+        if type(context) is not dict:
+            return None
+        device = context.get("device")
+        if type(device) is dict:
+            cookies = device.get("cookie")
             if type(cookies) is str and prefix in cookies:
-                found = _usable(
-                    _cookie(cookies, prefix), f"the {cookie_name} cookie in {path}", ctx
-                )
+                found = _usable(_cookie(cookies, prefix), in_device, ctx)
                 if found:
                     return found
+        cookies = context.get("cookie")
+        if type(cookies) is str and prefix in cookies:
+            return _usable(_cookie(cookies, prefix), in_context, ctx)
         return None
 
     return derive
 
 
 def _usable(found: str | None, where: str, ctx: EventContext) -> str | None:
-    """``found`` as valid text (spec 6's length limit included); a note when it is not."""
+    """``found`` (trimmed, as both finders return it) as valid text (spec 6's length limit
+    included); a note when it is not. Short ASCII text is valid as it is."""
     if not found:
         return None
+    if len(found) <= MAX_TEXT and found.isascii():
+        return found
     checked = valid_text(found)
     if type(checked) is Reject:
         ctx.note(f"(from {where}): {checked.reason}")

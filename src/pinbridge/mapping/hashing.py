@@ -21,7 +21,7 @@ from pinbridge.mapping.context import EventContext, Reject, Rule
 from pinbridge.mapping.countries import country_code, subdivision_code
 from pinbridge.mapping.phones import phone_digits
 
-__all__ = ["ASCII_DIGESTS", "HASHED_RULES"]
+__all__ = ["ASCII_DIGESTS", "ASCII_RULES", "HASHED_RULES"]
 
 Normaliser = Callable[[str, EventContext], "str | Reject"]
 
@@ -39,7 +39,6 @@ _ZIP_9 = re.compile(r"\d{9}")
 _SPACES_AND_DASHES = re.compile(r"[\s-]+")
 _ASCII_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _ASCII_NOT_ALPHA = re.compile(r"[^a-z]+")
-_ZERO_MAID = frozenset("0-")
 
 _NOT_TEXT = Reject("expected text or a list of texts")
 _BAD_UNICODE = Reject("text is not valid Unicode")
@@ -175,7 +174,13 @@ def _country(text: str, ctx: EventContext) -> str | Reject:
 
 
 def _maid(text: str, ctx: EventContext) -> str | Reject:
-    return _ZERO_ID if set(text) <= _ZERO_MAID else text
+    return text if text.strip("0-") else _ZERO_ID  # nothing but zeros and dashes: limited
+
+
+def _ascii_maid_or_digest(text: str) -> bool:
+    """Whether untrimmed ASCII ``text``, trimmed, is a digest or not an all-zero id."""
+    trimmed = text.strip()
+    return bool(trimmed.strip("0-")) or (len(trimmed) == 64 and not trimmed.strip(_HEX))
 
 
 def hashed_rule(normalise: Normaliser, number: Reject | None = None) -> Rule:
@@ -280,9 +285,38 @@ ASCII_DIGESTS: dict[Rule, tuple[Callable[[str], str], AsciiTest | None]] = {
     HASHED_RULES["fn"]: (_lower_digest, None),
     HASHED_RULES["ln"]: (_lower_digest, None),
     HASHED_RULES["external_id"]: (_as_is_digest, None),
+    HASHED_RULES["hashed_maids"]: (_as_is_digest, _ascii_maid_or_digest),
 }
 """For rules whose normaliser needs no context: ``rule(v, ctx) == [digest(v.strip())]``
 whenever ``v`` is ASCII text that is not blank and passes the test, when there is one (no
 NFC, nothing can be left empty or fail to encode, the shape is right). The digest takes the
 stripped text because the generated code has just stripped it to test for blanks
 (codegen.ascii_fast)."""
+
+
+def _ascii_hashed(normalise: Normaliser) -> Callable[[str, EventContext], object]:
+    """``hashed_rule(normalise)`` for trimmed, non-empty ASCII text: what ``_digest`` does
+    after its type dispatch, trimming and NFC (which ASCII text never needs)."""
+
+    def rule(text: str, ctx: EventContext) -> object:
+        if len(text) == 64 and not text.strip(_HEX):
+            return [text.lower()]
+        normalised = normalise(text, ctx)
+        if type(normalised) is Reject:
+            return normalised
+        if not normalised:
+            return _NOTHING_LEFT
+        try:
+            return [sha256(normalised.encode("utf-8")).hexdigest()]  # type: ignore[union-attr]
+        except UnicodeEncodeError:
+            return _BAD_UNICODE
+
+    return rule
+
+
+ASCII_RULES: dict[Rule, Callable[[str, EventContext], object]] = {
+    HASHED_RULES[name]: _ascii_hashed(normalise)
+    for name, normalise in (("ph", _phone), ("db", _birthdate))
+}
+"""For hashed rules without an ASCII digest: ``rule(v, ctx) == ASCII_RULES[rule](v.strip(),
+ctx)`` whenever ``v`` is ASCII text that is not blank (codegen.Writer.value)."""

@@ -15,14 +15,23 @@ from datetime import UTC, datetime
 
 from pinbridge.mapping.context import EventContext, Reject
 
-__all__ = ["MAX_AGE", "MAX_AHEAD", "distance", "event_time", "window_error"]
+__all__ = [
+    "LATEST",
+    "MAX_AGE",
+    "MAX_AHEAD",
+    "MILLISECONDS_FROM",
+    "distance",
+    "event_time",
+    "window_error",
+]
 
 MAX_AGE = 7 * 86_400
 """Pinterest refuses events more than 7 days (604,800 s) older than their receive time."""
 MAX_AHEAD = 5 * 60
 """... and events more than 5 minutes (300 s) after it."""
 MILLISECONDS_FROM = 100_000_000_000
-_LATEST = 253_402_300_799  # 9999-12-31T23:59:59Z
+LATEST = 253_402_300_799
+"""9999-12-31T23:59:59Z, the latest time that can be read."""
 _NUMERIC = re.compile(r"\+?(\d+)(?:\.\d*)?")
 _UNREADABLE = Reject("not a Unix time (seconds or milliseconds) or an ISO-8601 date-time")
 _OUT_OF_RANGE = Reject("a time before 1970 or after the year 9999")
@@ -40,7 +49,7 @@ def unix_seconds(value: object) -> int | Reject:
         return _from_text(value.strip())
     else:
         return _UNREADABLE
-    return seconds if 0 <= seconds <= _LATEST else _OUT_OF_RANGE
+    return seconds if 0 <= seconds <= LATEST else _OUT_OF_RANGE
 
 
 def _from_text(text: str) -> int | Reject:
@@ -51,7 +60,7 @@ def _from_text(text: str) -> int | Reject:
             return _OUT_OF_RANGE
         whole = int(digits)
         seconds = whole if whole < MILLISECONDS_FROM else whole // 1000
-        return seconds if seconds <= _LATEST else _OUT_OF_RANGE
+        return seconds if seconds <= LATEST else _OUT_OF_RANGE
     if text.startswith("-") and _NUMERIC.fullmatch(text[1:]):
         return _OUT_OF_RANGE
     try:
@@ -64,7 +73,7 @@ def _from_text(text: str) -> int | Reject:
         seconds = math.floor(moment.timestamp())
     except (OverflowError, ValueError):
         return _OUT_OF_RANGE
-    return seconds if 0 <= seconds <= _LATEST else _OUT_OF_RANGE
+    return seconds if 0 <= seconds <= LATEST else _OUT_OF_RANGE
 
 
 def event_time(value: object, ctx: EventContext) -> object:

@@ -22,6 +22,14 @@ _ASCII_ESCAPES = {
 _URLSPLIT_SPECIAL = re.compile(r"[\[\]\t\r\n]")
 """What urlsplit deletes (tab, CR, LF) or checks (the brackets of an IPv6 host)."""
 
+_PLAIN = r"\[\]\t\r\n\x80-\U0010FFFF"
+_PLAIN_WEB_URL = re.compile(
+    rf"[hH][tT][tT][pP][sS]?://[^/?#:@{_PLAIN}][^/?#@{_PLAIN}]*(?:[/?#][^{_PLAIN}]*)?"
+)
+"""An ASCII web URL without what urlsplit deletes or checks and without user info, whose
+host is not empty: the scheme, then a netloc (up to the first ``/?#``) with no ``@`` that
+does not start with the port's ``:``, then anything."""
+
 
 def is_web_url(url: str) -> bool:
     """Whether ``url`` starts with ``http://`` or ``https://`` (any case) and has a host.
@@ -31,6 +39,8 @@ def is_web_url(url: str) -> bool:
     times cheaper: the netloc runs to the first ``/``, ``?`` or ``#``; user info ends at its
     last ``@``; the port starts at the first ``:``.
     """
+    if _PLAIN_WEB_URL.fullmatch(url) is not None:  # the common case, in one regex call
+        return True
     head = url[:8].lower()
     if head == "https://":
         rest = url[8:]
