@@ -92,14 +92,14 @@ class DeliveryService:
         self._pauses_read_at = float("-inf")
         self._unknown: set[str] = set()
         self._unrecorded: dict[int, Outcome] = {}
-        self._stopping = False
+        self._stop = asyncio.Event()
         self._poll = min(_MAX_POLL, max(_MIN_POLL, self._delivery.batch_max_age_seconds / 4))
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run the loops until ``stop`` is set; returns once their in-flight batches are done."""
+        self._stop = stop
         try:
             async with asyncio.TaskGroup() as group:
-                group.create_task(self._watch(stop))
                 for number in range(self._delivery.workers):
                     group.create_task(self._loop(stop), name=f"pinbridge-delivery-{number}")
         finally:
@@ -118,10 +118,6 @@ class DeliveryService:
                 )
         self._pauses = {}
         self._pauses_read_at = float("-inf")
-
-    async def _watch(self, stop: asyncio.Event) -> None:
-        await stop.wait()
-        self._stopping = True
 
     async def _loop(self, stop: asyncio.Event) -> None:
         failures = 0
@@ -294,7 +290,7 @@ class DeliveryService:
                             exc,
                         )
                         heartbeat = asyncio.create_task(self._keep_leased(lease, done))
-                if self._stopping:
+                if self._stop.is_set():
                     gave_up_at = gave_up_at or time.monotonic() + self._lease_seconds
                     if time.monotonic() > gave_up_at:
                         _log.error(

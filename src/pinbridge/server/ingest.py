@@ -52,7 +52,6 @@ RETRY_AFTER_SECONDS = 5
 _NDJSON_TYPES = frozenset({"application/x-ndjson", "application/ndjson", "application/jsonl"})
 _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 _NO_EVENT_NAME = "none"  # metrics label of events that have no Pinterest event name
-_DETAIL_LIMIT = 300
 _log = logging.getLogger("pinbridge.server.ingest")
 _refused_senders = Throttled(
     _log,
@@ -250,7 +249,7 @@ def _map(ctx: ServerContext, name: str, events: list[IncomingEvent | BrokenEvent
     for index, incoming in enumerate(events):
         if isinstance(incoming, BrokenEvent):
             batch.results[index] = {"status": "invalid", "errors": [incoming.error], "warnings": []}
-            counts[(_NO_EVENT_NAME, "invalid", _detail(incoming.error))] += 1
+            counts[(_NO_EVENT_NAME, "invalid", incoming.error)] += 1
             continue
         mapped = mapper.map(incoming.value, received_at=int(now))
         if isinstance(mapped, Filtered):
@@ -262,7 +261,7 @@ def _map(ctx: ServerContext, name: str, events: list[IncomingEvent | BrokenEvent
                 "errors": list(mapped.errors),
                 "warnings": list(mapped.warnings),
             }
-            counts[(_NO_EVENT_NAME, "invalid", _detail(mapped.errors[0]))] += 1
+            counts[(_NO_EVENT_NAME, "invalid", mapped.errors[0])] += 1
         else:
             new = _new_event(name, account, mapped)
             batch.to_store.append((index, new))
@@ -292,11 +291,6 @@ def _tallies(destination: str, counts: Counter[tuple[str, str, str]]) -> list[Ta
         for (event_name, metric, detail), count in counts.items()
         if count
     ]
-
-
-def _detail(error: str) -> str:
-    """An error as the console groups it: its text, bounded."""
-    return error if len(error) <= _DETAIL_LIMIT else error[: _DETAIL_LIMIT - 3] + "..."
 
 
 def _new_event(destination: str, account: str, mapped: Mapped) -> NewEvent:

@@ -91,7 +91,7 @@ class GroupWriter:
         except Exception as exc:  # every request of the group gets the error (503/507)
             for request in group:
                 _settle(request, exc)
-            if all(request.answer is None for request in group):
+            if any(request.answer is None for request in group):  # nobody else will say it
                 _log.warning("console counts could not be written: %s", exc)
             return
         for request, answer in zip(group, answers, strict=True):
