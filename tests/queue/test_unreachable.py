@@ -21,7 +21,7 @@ from pinbridge.queue.breaker import Breaker
 from pinbridge.queue.postgres import PostgresQueue
 from pinbridge.queue.urls import postgres_target
 from tests.queue.support import T0, event
-from tests.queue.tcp_proxy import TcpProxy
+from tests.support.tcp_proxy import TcpProxy, running_proxy
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(180)]
 
@@ -39,7 +39,7 @@ class Clock:
 @pytest.fixture
 def proxy(postgres_dsn: str) -> Iterator[TcpProxy]:
     server = urlsplit(postgres_dsn)
-    with TcpProxy((server.hostname or "127.0.0.1", server.port or 5432)) as running:
+    with running_proxy((server.hostname or "127.0.0.1", server.port or 5432)) as running:
         yield running
 
 

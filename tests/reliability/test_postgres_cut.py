@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.reliability.proxy import running_proxy
 from tests.reliability.scenario import ScenarioRun
 from tests.reliability.suite import scale
+from tests.support.tcp_proxy import running_proxy
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow, pytest.mark.postgres]
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.reliability.proxy import running_proxy
+from tests.support.tcp_proxy import running_proxy
 
 pytestmark = pytest.mark.reliability
 
