@@ -11,9 +11,6 @@ does when it cannot extend a file.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -32,6 +29,7 @@ from pinbridge.queue import (
 )
 from pinbridge.queue.sqlite import SqliteQueue
 from tests.queue.support import T0, event, run_sql, status_counts
+from tests.support.tmpfs import small_tmpfs
 
 PAYLOAD = b"p" * 2000
 FULL_TRIGGER = [
@@ -114,26 +112,6 @@ def test_a_full_disk_is_reported_and_rolls_everything_back(
     assert queue.dead_letter_count() == 200
     assert queue.counts() == status_counts(queue_url)
     assert queue.depth() == 200
-
-
-@contextlib.contextmanager
-def small_tmpfs(where: Path, size: str) -> Iterator[Path]:
-    """A tmpfs of ``size`` mounted at ``where`` (root only; skips with the reason else)."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root; the max_page_count test covers SQLite")
-    where.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
-    try:
-        yield where
-    finally:
-        subprocess.run(["umount", "-l", str(where)], check=False)
 
 
 def test_sqlite_on_a_disk_that_really_fills_up(tmp_path: Path) -> None:

@@ -4,8 +4,6 @@ it takes events again, and every event accepted before, during and after is deli
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,12 +12,13 @@ from typing import Any
 import pytest
 
 from tests.reliability.scenario import ScenarioRun, eventually
+from tests.support.tmpfs import small_tmpfs
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]
 
 DISK_FULL = (
     "the queue's disk was full: a worker had Pinterest's answer but could not record it "
-    "(docs/operations.md: the queue could not record the answer)"
+    "(docs/delivery.md: when an event is sent a second time)"
 )
 _TMPFS_SIZE = "16m"
 _FULL_FOR = 3.0
@@ -28,22 +27,8 @@ _FULL_FOR = 3.0
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 16 MiB tmpfs mounted for the test; skips, saying why, when it cannot be."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root; run the fault suite as root for it")
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mount = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={_TMPFS_SIZE}", "tmpfs", str(disk)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if mount.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mount.stderr.strip() or mount.returncode}")
-    try:
+    with small_tmpfs(tmp_path / "disk", _TMPFS_SIZE) as disk:
         yield disk
-    finally:
-        subprocess.run(["umount", "--lazy", str(disk)], check=False)
 
 
 def _fill(disk: Path) -> Path:
