@@ -3,8 +3,11 @@ parallel arrays (``unnest``), so that one round trip handles a whole batch."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+import orjson
 
 from pinbridge.queue import tallies as per_minute
 from pinbridge.queue.reading import attempt_values, warnings_text
@@ -26,17 +29,18 @@ def enqueue_params(
     those not first in the call are duplicates whatever is stored; ``counted`` holds the
     caller's tallies."""
     unique = [event for event, first in zip(events, firsts, strict=True) if first]
+    key = functools.cache(per_minute.key)  # a batch repeats a few names: clean each once
     increments = dict(counted)
     for event, first in zip(events, firsts, strict=True):
         if not first:
-            repeat = per_minute.key(event.destination, event.event_name, "duplicate")
+            repeat = key(event.destination, event.event_name, "duplicate")
             increments[repeat] = increments.get(repeat, 0) + 1
-    keys = [per_minute.key(e.destination, e.event_name, "queued") for e in unique]
-    identifiers = [
-        (position, per_minute.key("", "", "identifier", name)[3])
-        for position, event in enumerate(unique, start=1)
-        for name in event.identifiers
-    ]
+    keys = [key(e.destination, e.event_name, "queued") for e in unique]
+
+    @functools.cache
+    def identifier_list(names: tuple[str, ...]) -> str:
+        return orjson.dumps([key("", "", "identifier", name)[3] for name in names]).decode()
+
     return {
         "accounts": [e.ad_account_id for e in unique],
         "event_ids": [e.event_id for e in unique],
@@ -47,8 +51,7 @@ def enqueue_params(
         "warnings": [warnings_text(e.warnings) for e in unique],
         "tally_destinations": [k[0] for k in keys],
         "tally_names": [k[1] for k in keys],
-        "identifier_ords": [position for position, _ in identifiers],
-        "identifiers": [name for _, name in identifiers],
+        "identifier_lists": [identifier_list(tuple(e.identifiers)) for e in unique],
         **tally_params(increments),
         "minute": per_minute.minute_of(now),
         "now": now,

@@ -50,16 +50,18 @@ __all__ = [
 # The tallies (the caller's, plus queued / identifier per stored event and duplicate per
 # other one; tally_destination and tally_name are the stored forms of the key texts) are
 # one upsert in the same statement, in key order, after the status counter: every
-# transaction takes the counter tables in the same order.
+# transaction takes the counter tables in the same order. Identifiers come as one JSON list
+# per event, counted per distinct list before they are split (a batch repeats a few lists).
 ENQUEUE = f"""
 WITH incoming AS (
     SELECT t.*, nextval('pinbridge_events_id_seq') AS row_id
     FROM unnest(%(accounts)s::text[], %(event_ids)s::text[], %(names)s::text[],
                 %(times)s::bigint[], %(payloads)s::bytea[], %(destinations)s::text[],
-                %(warnings)s::text[], %(tally_destinations)s::text[], %(tally_names)s::text[])
+                %(warnings)s::text[], %(tally_destinations)s::text[], %(tally_names)s::text[],
+                %(identifier_lists)s::text[])
          WITH ORDINALITY
          AS t(ad_account_id, event_id, event_name, event_time, payload, destination, warnings,
-              tally_destination, tally_name, ord)
+              tally_destination, tally_name, identifier_list, ord)
     ORDER BY t.ord
 ), claimed AS (
     INSERT INTO pinbridge_dedup AS d (ad_account_id, event_id, event_name, row_id, expires_at)
@@ -94,9 +96,12 @@ WITH incoming AS (
     SELECT i.tally_destination, i.tally_name, 'duplicate', '', 1 FROM incoming i
     WHERE NOT EXISTS (SELECT 1 FROM claimed c WHERE c.row_id = i.row_id)
     UNION ALL
-    SELECT i.tally_destination, i.tally_name, 'identifier', x.identifier, 1
-    FROM unnest(%(identifier_ords)s::bigint[], %(identifiers)s::text[]) AS x(ord, identifier)
-    JOIN incoming i ON i.ord = x.ord JOIN claimed c ON c.row_id = i.row_id
+    SELECT g.tally_destination, g.tally_name, 'identifier', x.identifier, g.n
+    FROM (SELECT i.tally_destination, i.tally_name, i.identifier_list, COUNT(*) AS n
+          FROM incoming i JOIN claimed c ON c.row_id = i.row_id
+          WHERE i.identifier_list <> '[]'
+          GROUP BY i.tally_destination, i.tally_name, i.identifier_list) g
+    CROSS JOIN LATERAL jsonb_array_elements_text(g.identifier_list::jsonb) AS x(identifier)
     UNION ALL
     SELECT * FROM unnest(%(t_destinations)s::text[], %(t_names)s::text[], %(t_metrics)s::text[],
                          %(t_details)s::text[], %(t_counts)s::bigint[])

@@ -115,24 +115,25 @@ class SqliteQueue(SqliteConsoleReads):
         firsts = first_in_call(stored_events)
         expires_at = dedup_expires_at(now, self._settings.dedup_window_hours)
         with self._write() as conn:
-            fresh = [
-                i
+            first_id = sql_rows.next_row_id(conn)
+            claims = [
+                (event, first_id + i)
                 for i, (event, first) in enumerate(zip(stored_events, firsts, strict=True))
-                if first and not sql_rows.blocked(conn, event, now)
+                if first
             ]
+            taken = sql_rows.claim_new_keys(conn, claims, now, expires_at)
+            fresh = [(event, row_id) for event, row_id in claims if row_id in taken]
             depth = sql_rows.depth(conn)
             if depth + len(fresh) > self._settings.max_depth:
                 raise QueueFull(full_message(depth, len(fresh), self._settings.max_depth))
-            for i in fresh:
-                sql_rows.insert(conn, stored_events[i], now, expires_at)
+            sql_rows.insert_many(conn, fresh, now)
             sql_rows.add_counts(conn, {"queued": len(fresh)})
-            stored = set(fresh)
-            flags = [i in stored for i in range(len(stored_events))]
+            flags = [first and first_id + i in taken for i, first in enumerate(firsts)]
             counted.update(per_minute.for_enqueue(stored_events, flags))
             sql_rows.add_tallies(conn, counted, now)
         return [
-            EnqueueResult(event.event_id, "queued" if i in stored else "duplicate")
-            for i, event in enumerate(events)
+            EnqueueResult(event.event_id, "queued" if stored else "duplicate")
+            for event, stored in zip(events, flags, strict=True)
         ]
 
     def lease(
@@ -218,68 +219,26 @@ class SqliteQueue(SqliteConsoleReads):
         check_attempts(lease, attempts)
         counted = per_minute.from_caller(tallies, "complete")
         sends = attempt_values(attempts)
-        ids = [event.row_id for event in lease.events]
+        by_id = {event.row_id: event for event in lease.events}
         with self._write() as conn:
-            before = dict(
-                conn.execute(
-                    "SELECT id, status FROM pinbridge_events "
-                    "WHERE id IN (SELECT value FROM json_each(?)) AND lease_token = ?",
-                    (json.dumps(list(outcomes)), lease.token),
-                ).fetchall()
-            )
-            moves: list[tuple[str, str]] = []
-            held: set[int] = set()
-            for row_id, outcome in outcomes.items():
-                change = change_for(outcome)
-                row = conn.execute(
-                    "UPDATE pinbridge_events SET status = ?, attempts = attempts + ?, "
-                    "next_attempt_at = COALESCE(?, next_attempt_at), "
-                    "available_at = COALESCE(?, next_attempt_at), lease_token = NULL, "
-                    "updated_at = ?, message = ? WHERE id = ? AND lease_token = ? "
-                    "RETURNING event_id, attempts, ad_account_id, event_name",
-                    (
-                        *(change.status, change.attempts_delta),
-                        *(change.next_attempt_at, change.next_attempt_at),
-                        *(now, change.message, row_id, lease.token),
-                    ),
-                ).fetchone()
-                if row is None:
-                    continue  # the lease expired and another worker holds this row now
-                held.add(row_id)
-                outcome_key = per_minute.outcome_key(lease.destination, row[3], change.status)
-                if outcome_key is not None:
-                    counted[outcome_key] += 1
-                sql_rows.log(
-                    conn,
-                    row_id,
-                    row[0],
-                    status=change.status,
-                    at=now,
-                    attempts=row[1],
-                    message=change.message,
-                )
-                if change.releases_key:
-                    conn.execute(
-                        "DELETE FROM pinbridge_dedup WHERE ad_account_id = ? AND event_id = ? "
-                        "AND event_name = ? AND row_id = ?",
-                        (row[2], row[0], row[3], row_id),
-                    )
-                moves.append((before[row_id], change.status))
-            held.update(
-                row[0]
-                for row in conn.execute(
-                    "UPDATE pinbridge_events SET lease_token = NULL, "
-                    "available_at = next_attempt_at "
-                    "WHERE id IN (SELECT value FROM json_each(?)) AND lease_token = ? "
-                    "RETURNING id",
-                    (json.dumps(ids), lease.token),
-                )
+            before = sql_rows.held_statuses(conn, list(by_id), lease.token)
+            changes = [
+                (by_id[row_id], change_for(outcome))
+                for row_id, outcome in outcomes.items()
+                if row_id in before
+            ]
+            sql_rows.apply_changes(conn, changes, lease, now)
+            sql_rows.release_rest(
+                conn, [row_id for row_id in before if row_id not in outcomes], lease.token
             )
             sql_rows.add_attempts(
-                conn, [send for send in sends if send[0] in held], existing_only=False
+                conn, [send for send in sends if send[0] in before], existing_only=False
             )
-            failed = sum(new == "failed" for _, new in moves)
+            moves = [(before[event.row_id], change.status) for event, change in changes]
+            failed = sum(change.status == "failed" for _, change in changes)
             sql_rows.add_counts(conn, counters.moved(moves), {lease.destination: failed})
+            statuses = [(event.event_name, change.status) for event, change in changes]
+            counted.update(per_minute.for_outcomes(lease.destination, statuses))
             sql_rows.add_tallies(conn, counted, now)
 
     def record_attempts(self, attempts: Mapping[int, Attempt]) -> None:

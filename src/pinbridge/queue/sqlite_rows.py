@@ -9,27 +9,34 @@ import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 
+import orjson
+
 from pinbridge.queue import counters
 from pinbridge.queue import tallies as per_minute
 from pinbridge.queue.reading import AttemptValues, warnings_text
-from pinbridge.queue.records import NewEvent
+from pinbridge.queue.records import Lease, LeasedEvent, NewEvent
+from pinbridge.queue.rules import Change
 from pinbridge.queue.schema import DESTINATIONS, PENDING
 
 __all__ = [
     "add_attempts",
     "add_counts",
     "add_tallies",
-    "blocked",
+    "apply_changes",
     "candidates",
     "claim_key",
+    "claim_new_keys",
     "counts",
     "dead_letter_count",
     "delete_dead_letters",
     "depth",
     "full_batch",
     "heads",
-    "insert",
+    "held_statuses",
+    "insert_many",
     "log",
+    "next_row_id",
+    "release_rest",
 ]
 
 # Each destination's oldest ready event.
@@ -118,36 +125,150 @@ def candidates(
     return [(int(row_id), int(size)) for row_id, size in rows]
 
 
-def blocked(conn: sqlite3.Connection, event: NewEvent, now: float) -> bool:
-    """Whether a live dedup key (pending or delivered, within the window) blocks ``event``."""
-    row = conn.execute(
-        "SELECT 1 FROM pinbridge_dedup WHERE ad_account_id = ? AND event_id = ? "
-        "AND event_name = ? AND expires_at > ?",
-        (event.ad_account_id, event.event_id, event.event_name, now),
-    ).fetchone()
-    return row is not None
+def next_row_id(conn: sqlite3.Connection) -> int:
+    """The id the next new entry takes: above every id the table ever used (AUTOINCREMENT's
+    own counter), so ids keep arrival order. The caller holds the write lock."""
+    return int(conn.execute(_NEXT_ROW_ID).fetchone()[0])
 
 
-def insert(conn: sqlite3.Connection, event: NewEvent, now: float, expires_at: float) -> None:
-    """Store a new entry, claim its dedup key until ``expires_at`` and log ``queued``."""
-    row_id = conn.execute(
-        "INSERT INTO pinbridge_events (ad_account_id, event_id, event_name, event_time, "
-        "payload, size, status, attempts, enqueued_at, next_attempt_at, available_at, "
-        "updated_at, destination, warnings) "
-        "VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?, ?, ?) RETURNING id",
-        (
-            *(event.ad_account_id, event.event_id, event.event_name, event.event_time),
-            *(event.payload, len(event.payload), now, now, now, now, event.destination),
-            warnings_text(event.warnings),
-        ),
-    ).fetchone()[0]
-    conn.execute(
-        "INSERT INTO pinbridge_dedup (ad_account_id, event_id, event_name, row_id, expires_at) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (ad_account_id, event_id, event_name) "
-        "DO UPDATE SET row_id = excluded.row_id, expires_at = excluded.expires_at",
-        (event.ad_account_id, event.event_id, event.event_name, row_id, expires_at),
+_NEXT_ROW_ID = (
+    "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'pinbridge_events'), 0), "
+    "COALESCE((SELECT MAX(id) FROM pinbridge_events), 0)) + 1"
+)
+
+# A key is taken when free or expired; RETURNING names the rows that took theirs (an
+# upsert whose WHERE is false returns nothing). ``WHERE true`` tells SQLite's parser that
+# ON CONFLICT belongs to the INSERT, not to a join of the SELECT.
+_CLAIM_KEYS = (
+    "INSERT INTO pinbridge_dedup (ad_account_id, event_id, event_name, row_id, expires_at) "
+    "SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, ?1 FROM json_each(?2) WHERE true "
+    "ON CONFLICT (ad_account_id, event_id, event_name) "
+    "DO UPDATE SET row_id = excluded.row_id, expires_at = excluded.expires_at "
+    "WHERE pinbridge_dedup.expires_at <= ?3 RETURNING row_id"
+)
+
+
+def claim_new_keys(
+    conn: sqlite3.Connection,
+    claims: Sequence[tuple[NewEvent, int]],
+    now: float,
+    expires_at: float,
+) -> set[int]:
+    """Claim the dedup key of each (event, future row id) until ``expires_at``, in one
+    statement; the row ids whose key was free (or expired), i.e. the events to store."""
+    if not claims:
+        return set()
+    keys = orjson.dumps(
+        [[ev.ad_account_id, ev.event_id, ev.event_name, row_id] for ev, row_id in claims]
     )
-    log(conn, row_id, event.event_id, status="queued", at=now, attempts=0, message=None)
+    return {row[0] for row in conn.execute(_CLAIM_KEYS, (expires_at, keys, now))}
+
+
+_INSERT_EVENT = (
+    "INSERT INTO pinbridge_events (id, ad_account_id, event_id, event_name, event_time, "
+    "payload, size, status, attempts, enqueued_at, next_attempt_at, available_at, "
+    "updated_at, destination, warnings) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?, ?, ?)"
+)
+_LOG_QUEUED = (
+    "INSERT INTO pinbridge_history (row_id, event_id, status, at, attempts, message) "
+    "VALUES (?, ?, 'queued', ?, 0, NULL)"
+)
+
+
+def insert_many(conn: sqlite3.Connection, rows: Sequence[tuple[NewEvent, int]], now: float) -> None:
+    """Store each (event, row id) whose key :func:`claim_new_keys` took, and log ``queued``
+    for each: two prepared statements run once per row, with no Python call between."""
+    conn.executemany(
+        _INSERT_EVENT,
+        [
+            (
+                *(row_id, event.ad_account_id, event.event_id, event.event_name),
+                *(event.event_time, event.payload, len(event.payload), now, now, now, now),
+                *(event.destination, warnings_text(event.warnings)),
+            )
+            for event, row_id in rows
+        ],
+    )
+    conn.executemany(_LOG_QUEUED, [(row_id, event.event_id, now) for event, row_id in rows])
+
+
+def held_statuses(conn: sqlite3.Connection, row_ids: Sequence[int], token: str) -> dict[int, str]:
+    """Status of each of ``row_ids`` that the lease ``token`` still holds (an expired lease's
+    rows may have been leased again by another worker)."""
+    rows = conn.execute(
+        "SELECT id, status FROM pinbridge_events "
+        "WHERE id IN (SELECT value FROM json_each(?)) AND lease_token = ?",
+        (json.dumps(row_ids), token),
+    ).fetchall()
+    return {int(row_id): str(status) for row_id, status in rows}
+
+
+_APPLY_CHANGE = (
+    "UPDATE pinbridge_events SET status = ?, attempts = attempts + ?, "
+    "next_attempt_at = COALESCE(?, next_attempt_at), "
+    "available_at = COALESCE(?, next_attempt_at), lease_token = NULL, "
+    "updated_at = ?, message = ? WHERE id = ? AND lease_token = ?"
+)
+_LOG = (
+    "INSERT INTO pinbridge_history (row_id, event_id, status, at, attempts, message) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
+_RELEASE_KEY = (
+    "DELETE FROM pinbridge_dedup WHERE ad_account_id = ? AND event_id = ? "
+    "AND event_name = ? AND row_id = ?"
+)
+
+
+def apply_changes(
+    conn: sqlite3.Connection,
+    changes: Sequence[tuple[LeasedEvent, Change]],
+    lease: Lease,
+    now: float,
+) -> None:
+    """Apply each change to its leased row (which :func:`held_statuses` found still held),
+    log it, and give up the dedup keys of the rows that release theirs: each a prepared
+    statement run once per row. The new attempt count is the leased one plus the change's:
+    nobody else changes a row's attempts while its lease is held."""
+    conn.executemany(
+        _APPLY_CHANGE,
+        [
+            (
+                *(change.status, change.attempts_delta),
+                *(change.next_attempt_at, change.next_attempt_at),
+                *(now, change.message, event.row_id, lease.token),
+            )
+            for event, change in changes
+        ],
+    )
+    conn.executemany(
+        _LOG,
+        [
+            (
+                *(event.row_id, event.event_id, change.status, now),
+                *(event.attempts + change.attempts_delta, change.message),
+            )
+            for event, change in changes
+        ],
+    )
+    conn.executemany(
+        _RELEASE_KEY,
+        [
+            (lease.ad_account_id, event.event_id, event.event_name, event.row_id)
+            for event, change in changes
+            if change.releases_key
+        ],
+    )
+
+
+def release_rest(conn: sqlite3.Connection, row_ids: Sequence[int], token: str) -> None:
+    """Free the leased rows that got no outcome: ready again when they were before."""
+    if row_ids:
+        conn.execute(
+            "UPDATE pinbridge_events SET lease_token = NULL, available_at = next_attempt_at "
+            "WHERE id IN (SELECT value FROM json_each(?)) AND lease_token = ?",
+            (json.dumps(row_ids), token),
+        )
 
 
 def claim_key(

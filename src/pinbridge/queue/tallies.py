@@ -31,6 +31,7 @@ __all__ = [
     "Key",
     "destination_key",
     "for_enqueue",
+    "for_outcomes",
     "from_caller",
     "key",
     "minute_of",
@@ -140,15 +141,32 @@ def from_caller(tallies: Iterable[Tally], call: str) -> Counter[Key]:
 
 def for_enqueue(events: Sequence[NewEvent], stored: Sequence[bool]) -> Counter[Key]:
     """What an enqueue counts itself: ``queued`` and one ``identifier`` per named
-    identifier for each stored event, ``duplicate`` for each other one."""
-    merged: Counter[Key] = Counter()
+    identifier for each stored event, ``duplicate`` for each other one. Counted by the
+    texts as given, then each distinct key cleaned once (a batch repeats a few keys)."""
+    raw: Counter[tuple[str, str, str, str]] = Counter()
     for event, was_stored in zip(events, stored, strict=True):
+        destination, name = event.destination, event.event_name
         if not was_stored:
-            merged[key(event.destination, event.event_name, "duplicate")] += 1
+            raw[(destination, name, "duplicate", "")] += 1
             continue
-        merged[key(event.destination, event.event_name, "queued")] += 1
+        raw[(destination, name, "queued", "")] += 1
         for identifier in event.identifiers:
-            merged[key(event.destination, event.event_name, "identifier", identifier)] += 1
+            raw[(destination, name, "identifier", identifier)] += 1
+    merged: Counter[Key] = Counter()
+    for (destination, name, metric, detail), n in raw.items():
+        merged[key(destination, name, metric, detail)] += n
+    return merged
+
+
+def for_outcomes(destination: str, outcomes: Iterable[tuple[str, EventStatus]]) -> Counter[Key]:
+    """What a completion counts itself: per (event name, new status), the outcome's metric
+    (none for ``paused``); each distinct key cleaned once."""
+    raw = Counter(outcomes)
+    merged: Counter[Key] = Counter()
+    for (event_name, status), n in raw.items():
+        counted = outcome_key(destination, event_name, status)
+        if counted is not None:
+            merged[counted] += n
     return merged
 
 
