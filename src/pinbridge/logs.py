@@ -15,6 +15,7 @@ and shown as they are, so operators can tell which account a line is about.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sys
@@ -58,6 +59,8 @@ _SENSITIVE_KEYS = re.compile(
     r"payload|body|headers|cookie|email|phone|user|user_data)$"
 )
 # LogRecord's own attributes; anything else on a record came from ``extra=``.
+_MEMO_TEXT_CHARS = 200  # texts up to this long may be remembered as clean
+_MEMO_TEXTS = 4096
 _RECORD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 
 
@@ -132,9 +135,23 @@ class RedactingFilter(logging.Filter):
         known = {*self._secrets, *(s for s in secrets if s)}
         self._secrets = tuple(sorted(known, key=len, reverse=True))
         self._keep = self._keep | frozenset(k for k in keep if k)
+        self._clean_texts: set[str] = set()
+
+    def _redact(self, text: str) -> str:
+        """:func:`redact` with this filter's secrets. Short texts found to need nothing
+        (the messages and paths that every request logs) are remembered, so that they are
+        not searched again; such a text holds nothing to hide, by definition."""
+        if text in self._clean_texts:
+            return text
+        cleaned = redact(text, self._secrets, self._keep)
+        if cleaned == text and len(text) <= _MEMO_TEXT_CHARS:
+            if len(self._clean_texts) >= _MEMO_TEXTS:
+                self._clean_texts.clear()
+            self._clean_texts.add(text)
+        return cleaned
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.getMessage(), self._secrets, self._keep)
+        record.msg = self._redact(record.getMessage())
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
@@ -151,7 +168,7 @@ class RedactingFilter(logging.Filter):
         if _SENSITIVE_KEYS.match(key):
             return REDACTED
         if isinstance(value, str):
-            return redact(value, self._secrets, self._keep)
+            return self._redact(value)
         if isinstance(value, bool | int | float) or value is None:
             return value
         if isinstance(value, list | tuple):
@@ -185,8 +202,12 @@ class JsonFormatter(logging.Formatter):
 
 def utc_text(at: float) -> str:
     """Unix seconds as ISO 8601 UTC with milliseconds (``2026-11-28T09:00:00.123Z``)."""
-    whole = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at))
-    return f"{whole}.{int(at % 1 * 1000):03d}Z"
+    return f"{_utc_second(int(at // 1))}.{int(at % 1 * 1000):03d}Z"
+
+
+@functools.lru_cache(maxsize=64)
+def _utc_second(second: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
 
 
 def configure_logging(
@@ -202,6 +223,12 @@ def configure_logging(
     data) but shows the values in ``keep`` as they are; returns that filter, so that a
     reload can give it new secrets.
     """
+    # No line shows where a call came from, or which thread or process made it: skip
+    # finding out (the logging HOWTO's "Optimization" settings).
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     handler = logging.StreamHandler(stream or sys.stderr)
     redactor = RedactingFilter(secrets, keep)
     handler.addFilter(redactor)

@@ -8,13 +8,14 @@ keep their user and host (the database a message is about) and lose only their p
 
 from __future__ import annotations
 
+import logging
 import uuid
 from pathlib import Path
 
 import orjson
 import pytest
 
-from pinbridge.logs import redact
+from pinbridge.logs import RedactingFilter, redact
 from tests.server.events import EMAIL, PHONE, PHONE_DIGITS, filtered, invalid, purchase
 from tests.server.harness import TOKEN, server_config, start_server, wait_for
 from tests.support.simulator import SimulatorProcess
@@ -131,3 +132,27 @@ def test_url_user_and_host_stay_readable_only_the_password_is_masked(line: str, 
 )
 def test_emails_and_numbers_outside_a_url_authority_are_still_masked(line: str, gone: str) -> None:
     assert gone not in redact(line)
+
+
+def _filtered(redactor: RedactingFilter, msg: str, **extra: object) -> logging.LogRecord:
+    record = logging.makeLogRecord({"msg": msg, **extra})
+    redactor.filter(record)
+    return record
+
+
+def test_a_text_remembered_as_clean_is_redacted_once_a_reload_makes_it_secret() -> None:
+    redactor = RedactingFilter(secrets=["old-token-abcdefghij"])
+    text = "sent with new-token-klmnopqrst"
+    assert _filtered(redactor, text, path=text).msg == text  # clean so far, and remembered
+    redactor.update(["new-token-klmnopqrst"])
+    record = _filtered(redactor, text, path=text)
+    assert "new-token" not in record.msg
+    assert "new-token" not in str(record.path)
+
+
+def test_texts_that_needed_redacting_are_redacted_every_time() -> None:
+    redactor = RedactingFilter()
+    for _ in range(3):
+        record = _filtered(redactor, f"contact {EMAIL}", path=f"/x/{EMAIL}")
+        assert EMAIL not in record.msg
+        assert EMAIL not in str(record.path)

@@ -107,5 +107,7 @@ def _header_key(request: Request) -> str | None:
 
 
 def _query_key(request: Request) -> str | None:
+    if not request.scope.get("query_string"):
+        return None
     token = request.query_params.get("token", "").strip()
     return token or None

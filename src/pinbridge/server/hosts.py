@@ -9,6 +9,7 @@ see its configured host, ``localhost``, a loopback address or a name the operato
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Callable, Collection
 
@@ -19,6 +20,7 @@ from pinbridge.server.responses import error_response
 __all__ = ["HostCheck", "host_name", "is_loopback"]
 
 
+@functools.lru_cache(maxsize=256)
 def is_loopback(host: str) -> bool:
     """Whether ``host`` (a name or an address, without port) is ``localhost`` or loopback."""
     if host == "localhost" or host.endswith(".localhost"):
@@ -29,6 +31,7 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=256)
 def host_name(header: str) -> str:
     """The name in a ``Host`` header: lower case, without port, brackets or trailing dot."""
     value = header.strip().lower()

@@ -275,14 +275,16 @@ def _settle(
     ctx: ServerContext, destination: str, batch: _Batch, stored: list[EnqueueResult]
 ) -> None:
     """Fill in the stored events' results; count the identifiers of the queued ones."""
-    identifiers = ctx.metrics.identifiers
+    found: Counter[tuple[str, str]] = Counter()
     for (index, new), outcome in zip(batch.to_store, stored, strict=True):
         result: dict[str, Any] = {"status": outcome.status, "event_id": outcome.event_id}
         if outcome.status == "queued":
             result["warnings"] = list(new.warnings)
-            for one in new.identifiers:
-                identifiers.labels(destination, new.event_name, one).inc()
+            found.update((new.event_name, one) for one in new.identifiers)
         batch.results[index] = result
+    identifiers = ctx.metrics.identifiers
+    for (event_name, one), count in found.items():
+        identifiers.labels(destination, event_name, one).inc(count)
 
 
 def _tallies(destination: str, counts: Counter[tuple[str, str, str]]) -> list[Tally]:
