@@ -5,8 +5,9 @@ Bulk SQL straight into the tables that ``pinbridge serve`` created (run it once 
 queue first): ``rows`` entries in ``pinbridge_events``, delivered, of one ad account, with
 the payload of a real mapped event, spread over the last 47 hours so that every one is
 inside the 48 h dedup window (the worst case for the dedup index, and nothing for the
-retention purge to remove when pinbridge starts); their two history entries (``queued``,
-``delivered``) in ``pinbridge_history``; their keys in ``pinbridge_dedup``; and the
+retention purge to remove when pinbridge starts); their ``delivered`` history entry in
+``pinbridge_history`` (an entry's ``queued`` is its own row since schema 5); their keys in
+``pinbridge_dedup``; and the
 ``delivered`` counter. One ``INSERT ... SELECT`` per table over a generated series, so no
 row goes through Python.
 
@@ -102,11 +103,9 @@ def _statements(
     events = _pick("pinbridge_events", columns("pinbridge_events"), _EVENTS)
     history = _pick("pinbridge_history", columns("pinbridge_history"), _HISTORY)
     dedup = _pick("pinbridge_dedup", columns("pinbridge_dedup"), _DEDUP)
-    queued = {"status": "queued", "delay": 0.0, "attempts": 0}
     delivered = {"status": "delivered", "delay": 1.0, "attempts": 1}
     return [
         (_insert("pinbridge_events", events, series), {}),
-        (_insert("pinbridge_history", history, _FROM_EVENTS), queued),
         (_insert("pinbridge_history", history, _FROM_EVENTS), delivered),
         (_insert("pinbridge_dedup", dedup, _FROM_EVENTS), {}),
     ]

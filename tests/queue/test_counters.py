@@ -216,7 +216,7 @@ def test_a_queue_from_schema_1_is_upgraded_on_open(queue_url: str, open_q: OpenQ
             "SELECT COUNT(*) FROM pinbridge_counts",
         ],
     )
-    assert version == ("4",)
+    assert version == ("5",)
     assert slots == (16,)
     with pytest.raises(Exception, match="pinbridge_depth"):
         run_sql(queue_url, ["SELECT * FROM pinbridge_depth"])

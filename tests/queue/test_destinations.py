@@ -277,7 +277,7 @@ def test_a_queue_from_schema_2_joins_destination_default(queue_url: str, open_q:
     assert "pinbridge_events_destination_ready" in indexes
     assert not {"pinbridge_events_account_ready", "pinbridge_events_ready"} & indexes
     [version] = run_sql(queue_url, ["SELECT value FROM pinbridge_meta"])
-    assert version == [("4",)]
+    assert version == [("5",)]
     assert [(b[0], len(b[2])) for b in batches(upgraded, T0 + 2)] == [("default", 3)]
     upgraded.pause("default", "token refused", T0, T0 + 60)
     assert list(upgraded.pauses()) == ["default"]

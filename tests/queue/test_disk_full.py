@@ -32,15 +32,19 @@ from tests.queue.support import T0, event, run_sql, status_counts
 from tests.support.tmpfs import small_tmpfs
 
 PAYLOAD = b"p" * 2000
+TABLES = ("pinbridge_events", "pinbridge_history")  # written by enqueue, by complete
 FULL_TRIGGER = [
     "CREATE FUNCTION pinbridge_test_disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ "
     "BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' "
     "USING ERRCODE = 'disk_full'; END $$",
-    "CREATE TRIGGER pinbridge_test_disk_full BEFORE INSERT ON pinbridge_history "
-    "FOR EACH ROW EXECUTE FUNCTION pinbridge_test_disk_full()",
+    *(
+        f"CREATE TRIGGER pinbridge_test_disk_full BEFORE INSERT ON {table} "
+        "FOR EACH ROW EXECUTE FUNCTION pinbridge_test_disk_full()"
+        for table in TABLES
+    ),
 ]
 EMPTY_TRIGGER = [
-    "DROP TRIGGER pinbridge_test_disk_full ON pinbridge_history",
+    *(f"DROP TRIGGER pinbridge_test_disk_full ON {table}" for table in TABLES),
     "DROP FUNCTION pinbridge_test_disk_full()",
 ]
 

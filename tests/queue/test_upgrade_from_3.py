@@ -1,4 +1,4 @@
-"""A queue written by pinbridge with schema 3 is upgraded to schema 4 on open, on both
+"""A queue written by pinbridge with schema 3 is upgraded to the current schema on open, on both
 backends. The old queues are real: dumps (``tests/fixtures/queue/schema3.*.sql``) of
 queues that the schema-3 code wrote (every status, two destinations, a replay, a pause)."""
 
@@ -57,7 +57,7 @@ def upgraded(queue_url: str, open_q: OpenQueue) -> OpenQueue:
 def test_the_upgrade_keeps_every_entry_count_and_pause(upgraded: OpenQueue, queue_url: str) -> None:
     queue = upgraded()
     [[version]] = run_sql(queue_url, ["SELECT value FROM pinbridge_meta"])
-    assert version == ("4",)
+    assert version == ("5",)
     assert queue.counts() == COUNTS_BEFORE
     assert (queue.dead_letter_count("default"), queue.dead_letter_count("eu")) == (1, 1)
     assert queue.pauses() == {"eu": PauseState("token refused", T0 + 6, T0 + 66)}
@@ -71,6 +71,10 @@ def test_the_upgrade_keeps_every_entry_count_and_pause(upgraded: OpenQueue, queu
         "delivered-1",
     ]
     assert [h.status for h in queue.history("replayed-1")] == ["queued", "failed", "replayed"]
+    # schema 5: an entry's own row is its "queued" history entry; the old rows are gone
+    assert run_sql(queue_url, ["SELECT COUNT(*) FROM pinbridge_history WHERE status = 'queued'"])[
+        0
+    ] == [(0,)]
     detail = queue.entry("failed-2")
     assert detail is not None
     assert (detail.payload, detail.warnings, detail.attempts) == (

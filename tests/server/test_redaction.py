@@ -147,7 +147,7 @@ def test_a_text_remembered_as_clean_is_redacted_once_a_reload_makes_it_secret() 
     redactor.update(["new-token-klmnopqrst"])
     record = _filtered(redactor, text, path=text)
     assert "new-token" not in record.msg
-    assert "new-token" not in str(record.path)
+    assert "new-token" not in str(vars(record)["path"])
 
 
 def test_texts_that_needed_redacting_are_redacted_every_time() -> None:
@@ -155,4 +155,4 @@ def test_texts_that_needed_redacting_are_redacted_every_time() -> None:
     for _ in range(3):
         record = _filtered(redactor, f"contact {EMAIL}", path=f"/x/{EMAIL}")
         assert EMAIL not in record.msg
-        assert EMAIL not in str(record.path)
+        assert EMAIL not in str(vars(record)["path"])

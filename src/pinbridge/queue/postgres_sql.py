@@ -10,7 +10,7 @@ from __future__ import annotations
 from pinbridge.queue import counters
 from pinbridge.queue import tallies as per_minute
 from pinbridge.queue.rules import KEY_RELEASING
-from pinbridge.queue.schema import DESTINATIONS, FINAL, PENDING, status_in
+from pinbridge.queue.schema import DESTINATIONS, FINAL, PENDING, history_statement, status_in
 
 __all__ = [
     "ADD_ATTEMPTS",
@@ -80,10 +80,6 @@ WITH incoming AS (
         i.warnings
     FROM incoming i JOIN claimed c ON c.row_id = i.row_id
     ORDER BY i.row_id
-    RETURNING id, event_id
-), logged AS (
-    INSERT INTO pinbridge_history (row_id, event_id, status, at, attempts)
-    SELECT id, event_id, 'queued', %(now)s, 0 FROM stored ORDER BY id
 ), counted AS (
     UPDATE pinbridge_counts SET queued = queued + (SELECT COUNT(*) FROM claimed)
     WHERE slot = %(slot)s AND EXISTS (SELECT 1 FROM claimed)
@@ -336,12 +332,7 @@ SELECT status, destination, COUNT(*) FROM gone GROUP BY status, destination
 
 PURGE_DEDUP = "DELETE FROM pinbridge_dedup WHERE expires_at <= %(now)s"
 
-HISTORY = """
-SELECT h.row_id, h.status, h.at, h.attempts, h.message, e.ad_account_id, e.event_name,
-    e.destination
-FROM pinbridge_history h JOIN pinbridge_events e ON e.id = h.row_id
-WHERE h.event_id = %(event_id)s ORDER BY h.id
-"""
+HISTORY = history_statement("%(event_id)s")
 
 _DEAD_LETTER = """
 SELECT id, ad_account_id, event_id, event_name, updated_at, attempts, COALESCE(message, ''),

@@ -6,7 +6,9 @@
   (``destination = d AND available_at <= now``). Every lease query goes through that one
   index, so a paused destination's backlog is never scanned. ``warnings`` holds the mapping
   warnings given at ingest (a JSON list, NULL when none).
-- ``pinbridge_history``: one row per status change, for the delivery log.
+- ``pinbridge_history``: one row per status change after the entry was stored, for the
+  delivery log; the first, ``queued``, is the entry's row itself (``enqueued_at``), so
+  storing an event writes no history row. See :func:`history_statement`.
 - ``pinbridge_attempts``: one row per send of an entry (when, HTTP status, message, batch
   size), for the console's inspector.
 - ``pinbridge_dedup``: one row per (account, event_id, event_name) that blocks a new entry
@@ -20,7 +22,8 @@
 - ``pinbridge_pauses``: one row per paused destination, shared by every node.
 - ``pinbridge_meta``: the schema version. :func:`upgrade` brings older queues up to date on
   open: version 1 kept only a pending count (``pinbridge_depth``), version 2 had no
-  destinations, version 3 no attempts, warnings or tallies.
+  destinations, version 3 no attempts, warnings or tallies, version 4 wrote a ``queued``
+history row per entry.
 
 The console lists entries newest first, filtered by status, event name, destination or an
 event_id prefix: each filter has an index that holds its rows in id order (the prefix one
@@ -45,13 +48,14 @@ __all__ = [
     "PENDING",
     "SCHEMA_VERSION",
     "check_version",
+    "history_statement",
     "index_statements",
     "status_in",
     "table_statements",
     "upgrade",
 ]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Written as a literal in ``_VERSION_ROW`` and ``upgrade``: change all three together."""
 
 
@@ -169,7 +173,7 @@ CREATE INDEX IF NOT EXISTS pinbridge_tallies_spread ON pinbridge_tallies (minute
 """
 
 _VERSION_ROW = (
-    "INSERT INTO pinbridge_meta (key, value) VALUES ('schema_version', '4') ON CONFLICT DO NOTHING"
+    "INSERT INTO pinbridge_meta (key, value) VALUES ('schema_version', '5') ON CONFLICT DO NOTHING"
 )
 
 
@@ -193,6 +197,25 @@ def index_statements(dialect: str) -> list[str]:
     return _split(_INDEXES.format(pending=PENDING, final=FINAL, bytewise=_BYTEWISE[dialect]))
 
 
+def history_statement(mark: str) -> str:
+    """SQL (both dialects; ``mark`` is the driver's placeholder for the one parameter, the
+    event_id, used twice): every entry of that event_id with each of its status changes,
+    in time order (for equal times, by entry and change). An entry's ``queued`` comes from
+    its own row: storing an event writes no history row."""
+    return f"""
+SELECT row_id, status, at, attempts, message, ad_account_id, event_name, destination FROM (
+    SELECT e.id AS row_id, 'queued' AS status, e.enqueued_at AS at, 0 AS attempts,
+        CAST(NULL AS TEXT) AS message, e.ad_account_id, e.event_name, e.destination,
+        CAST(0 AS BIGINT) AS step
+    FROM pinbridge_events e WHERE e.event_id = {mark}
+    UNION ALL
+    SELECT h.row_id, h.status, h.at, h.attempts, h.message, e.ad_account_id, e.event_name,
+        e.destination, h.id
+    FROM pinbridge_history h JOIN pinbridge_events e ON e.id = h.row_id
+    WHERE h.event_id = {mark}
+) AS entries ORDER BY at, row_id, step"""  # noqa: S608 - fixed names
+
+
 def check_version(version: int, display: str) -> None:
     """Refuse a queue (``display`` names it) whose schema ``version`` a newer pinbridge
     wrote: this one cannot know what that version changed."""
@@ -214,7 +237,8 @@ def upgrade(execute: Callable[..., Any], version: int, mark: str) -> None:
     one (made by :func:`index_statements`); the per-destination dead-letter counters start
     from a count. Version 3 -> 4: entries gain ``warnings`` (NULL for the existing ones);
     the event_id index gives way to a bytewise one that also serves prefixes; the new
-    tables (attempts, tallies) and indexes are made by the other statements.
+    tables (attempts, tallies) and indexes are made by the other statements. Version 4 -> 5:
+    an entry's ``queued`` history row goes (its row in ``pinbridge_events`` is that entry).
     """
     if version < 2:
         found = {str(status): int(n) for status, n in execute(counters.UPGRADE_GROUP_BY, ())}
@@ -234,5 +258,7 @@ def upgrade(execute: Callable[..., Any], version: int, mark: str) -> None:
     if version < 4:
         execute("ALTER TABLE pinbridge_events ADD COLUMN warnings TEXT", ())
         execute("DROP INDEX IF EXISTS pinbridge_events_event_id", ())
+    if version < 5:
+        execute("DELETE FROM pinbridge_history WHERE status = 'queued'", ())
     if version < SCHEMA_VERSION:
-        execute("UPDATE pinbridge_meta SET value = '4' WHERE key = 'schema_version'", ())
+        execute("UPDATE pinbridge_meta SET value = '5' WHERE key = 'schema_version'", ())

@@ -52,6 +52,7 @@ from pinbridge.queue.schema import (
     PENDING,
     SCHEMA_VERSION,
     check_version,
+    history_statement,
     index_statements,
     table_statements,
     upgrade,
@@ -62,6 +63,7 @@ from pinbridge.queue.sqlite_console import SqliteConsoleReads
 __all__ = ["SqliteQueue"]
 
 _PURGE_CHUNK = 2000
+_HISTORY = history_statement("?1")
 
 
 class SqliteQueue(SqliteConsoleReads):
@@ -341,12 +343,7 @@ class SqliteQueue(SqliteConsoleReads):
 
     def history(self, event_id: str) -> list[HistoryEntry]:
         with self._connection() as conn:
-            rows = conn.execute(
-                "SELECT h.row_id, h.status, h.at, h.attempts, h.message, e.ad_account_id, "
-                "e.event_name, e.destination FROM pinbridge_history h JOIN pinbridge_events e "
-                "ON e.id = h.row_id WHERE h.event_id = ? ORDER BY h.id",
-                (storable_text(event_id),),
-            ).fetchall()
+            rows = conn.execute(_HISTORY, (storable_text(event_id),)).fetchall()
         return [HistoryEntry(*row) for row in rows]
 
     def dead_letters(

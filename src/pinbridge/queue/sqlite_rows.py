@@ -170,15 +170,12 @@ _INSERT_EVENT = (
     "updated_at, destination, warnings) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?, ?, ?)"
 )
-_LOG_QUEUED = (
-    "INSERT INTO pinbridge_history (row_id, event_id, status, at, attempts, message) "
-    "VALUES (?, ?, 'queued', ?, 0, NULL)"
-)
 
 
 def insert_many(conn: sqlite3.Connection, rows: Sequence[tuple[NewEvent, int]], now: float) -> None:
-    """Store each (event, row id) whose key :func:`claim_new_keys` took, and log ``queued``
-    for each: two prepared statements run once per row, with no Python call between."""
+    """Store each (event, row id) whose key :func:`claim_new_keys` took: one prepared
+    statement run once per row, with no Python call between. The row is its own ``queued``
+    history entry (see :func:`pinbridge.queue.schema.history_statement`)."""
     conn.executemany(
         _INSERT_EVENT,
         [
@@ -190,7 +187,6 @@ def insert_many(conn: sqlite3.Connection, rows: Sequence[tuple[NewEvent, int]], 
             for event, row_id in rows
         ],
     )
-    conn.executemany(_LOG_QUEUED, [(row_id, event.event_id, now) for event, row_id in rows])
 
 
 def held_statuses(conn: sqlite3.Connection, row_ids: Sequence[int], token: str) -> dict[int, str]:
