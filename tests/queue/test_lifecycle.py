@@ -263,6 +263,23 @@ def test_min_age_prefers_a_full_account_over_a_young_one(queue: Queue) -> None:
     assert take(queue, T0 + 1.0, max_events=3, min_age=1.0).ad_account_id == OTHER_ACCOUNT
 
 
+def test_min_age_finds_a_full_account_behind_a_mix_of_accounts(queue: Queue) -> None:
+    # The oldest three young events name two accounts; the full batch is further back.
+    queue.enqueue([event("o1", account=OTHER_ACCOUNT)], T0)
+    queue.enqueue([event("a1")], T0 + 0.1)
+    queue.enqueue([event("o2", account=OTHER_ACCOUNT)], T0 + 0.2)
+    queue.enqueue([event("a2"), event("a3")], T0 + 0.3)
+    held = take(queue, T0 + 0.4, max_events=3, min_age=1.0)
+    assert (held.ad_account_id, event_ids(held)) == (ACCOUNT, ["a1", "a2", "a3"])
+
+
+def test_min_age_cuts_the_oldest_full_batch_of_a_long_backlog(queue: Queue) -> None:
+    queue.enqueue([event(str(i)) for i in range(10)], T0)
+    assert event_ids(take(queue, T0 + 0.5, max_events=4, min_age=1.0)) == ["0", "1", "2", "3"]
+    assert event_ids(take(queue, T0 + 0.5, max_events=4, min_age=1.0)) == ["4", "5", "6", "7"]
+    assert lease(queue, T0 + 0.5, max_events=4, min_age=1.0) is None  # two left, too young
+
+
 def test_a_lease_holds_one_account_starting_with_the_oldest(queue: Queue) -> None:
     queue.enqueue(
         [

@@ -54,6 +54,7 @@ from pinbridge.queue.rules import (
     dedup_expires_at,
     extended,
     first_in_call,
+    full_batches,
     full_message,
     leased_event,
     new_token,
@@ -205,10 +206,15 @@ class PostgresQueue(PostgresConsoleReads):
             heads = [(str(d), str(a), float(at)) for d, a, at in rows]
             sources = batch_sources(heads, now, min_age)
             if not sources:
-                full = conn.execute(q.FULL_BATCH, params).fetchone()
-                if full is None:
+                full, unsure = full_batches(
+                    conn.execute(q.YOUNG, params).fetchall(), max_events, max_bytes, complete=False
+                )
+                for destination in unsure:
+                    rows = conn.execute(q.YOUNG_OF, {**params, "only": destination}).fetchall()
+                    full.extend(full_batches(rows, max_events, max_bytes, complete=True)[0])
+                if not full:
                     return None
-                sources = [(str(full[0]), str(full[1]))]
+                sources = [min(full)[1:]]
             for destination, account in sources:
                 candidates = conn.execute(
                     q.LEASE_CANDIDATES,

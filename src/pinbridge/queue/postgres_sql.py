@@ -10,7 +10,13 @@ from __future__ import annotations
 from pinbridge.queue import counters
 from pinbridge.queue import tallies as per_minute
 from pinbridge.queue.rules import KEY_RELEASING
-from pinbridge.queue.schema import DESTINATIONS, FINAL, PENDING, history_statement, status_in
+from pinbridge.queue.schema import (
+    FINAL,
+    PENDING,
+    destinations_cte,
+    history_statement,
+    status_in,
+)
 
 __all__ = [
     "ADD_ATTEMPTS",
@@ -25,7 +31,8 @@ __all__ = [
     "DISCARD",
     "ENQUEUE",
     "EXTEND",
-    "FULL_BATCH",
+    "YOUNG",
+    "YOUNG_OF",
     "HEADS",
     "HEAD_OF",
     "HISTORY",
@@ -160,7 +167,7 @@ DEPTH = counters.DEPTH
 
 # Each destination's oldest ready event. Nothing is locked here: LEASE_CANDIDATES locks,
 # and skips what other workers hold.
-HEADS = f"""{DESTINATIONS}
+HEADS = f"""{destinations_cte()}
 SELECT h.destination, h.ad_account_id, h.available_at
 FROM destinations d CROSS JOIN LATERAL (
     SELECT destination, ad_account_id, available_at, id FROM pinbridge_events
@@ -177,19 +184,28 @@ WHERE destination = %(only)s AND {PENDING} AND available_at <= %(now)s
 ORDER BY destination, available_at, id LIMIT 1
 """  # noqa: S608 - constant predicate
 
-# A (destination, account) whose young ready events already fill a batch.
-FULL_BATCH = f"""{DESTINATIONS}
-SELECT f.destination, f.ad_account_id
+# Young ready events per (destination, account): of each destination only the oldest
+# max_events are read (see pinbridge.queue.rules.full_batches).
+YOUNG = f"""{destinations_cte()}
+SELECT d.name, y.ad_account_id, COUNT(*), SUM(y.size), MIN(y.available_at)
 FROM destinations d CROSS JOIN LATERAL (
-    SELECT destination, ad_account_id, MIN(available_at) AS oldest FROM pinbridge_events
+    SELECT ad_account_id, size, available_at FROM pinbridge_events
     WHERE destination = d.name AND {PENDING}
       AND available_at <= %(now)s AND available_at > %(young)s
-    GROUP BY destination, ad_account_id
-    HAVING COUNT(*) >= %(max_events)s OR SUM(size) >= %(max_bytes)s
-) f
+    ORDER BY destination, available_at, id LIMIT %(max_events)s
+) y
 WHERE d.name IS NOT NULL AND d.name <> ALL(%(exclude)s::text[])
   AND (%(only)s::text IS NULL OR d.name = %(only)s::text)
-ORDER BY f.oldest LIMIT 1
+GROUP BY d.name, y.ad_account_id
+"""  # noqa: S608 - constant predicate
+
+# Every young ready event of one destination, per account.
+YOUNG_OF = f"""
+SELECT destination, ad_account_id, COUNT(*), SUM(size), MIN(available_at)
+FROM pinbridge_events
+WHERE destination = %(only)s AND {PENDING}
+  AND available_at <= %(now)s AND available_at > %(young)s
+GROUP BY destination, ad_account_id
 """  # noqa: S608 - constant predicate
 
 LEASE_CANDIDATES = f"""

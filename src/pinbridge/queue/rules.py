@@ -41,12 +41,14 @@ __all__ = [
     "disk_full_message",
     "extended",
     "first_in_call",
+    "full_batches",
     "full_message",
     "leased_event",
     "new_token",
     "retention_cutoff",
     "storable_event",
     "storable_text",
+    "YoungGroup",
 ]
 
 DedupKey = tuple[str, str, str]
@@ -148,6 +150,40 @@ def batch_sources(
     An empty answer with ``min_age`` > 0 means: look for a full batch instead.
     """
     return [(destination, account) for destination, account, at in heads if at <= now - min_age]
+
+
+YoungGroup = tuple[str, str, int, int, float]
+"""(destination, account, events, bytes, oldest ready since) of young ready events."""
+
+
+def full_batches(
+    groups: Sequence[Any], max_events: int, max_bytes: int, *, complete: bool
+) -> tuple[list[tuple[float, str, str]], list[str]]:
+    """The (oldest, destination, account) groups that fill a batch (by count or bytes),
+    and the destinations whose answer needs every young event read.
+
+    ``groups`` are :data:`YoungGroup` rows; unless ``complete``, each destination's rows
+    cover only its oldest ``max_events`` young events. That is the whole answer when the
+    destination has fewer, or one account (more events would fill that account's batch by
+    count anyway); a destination whose first ``max_events`` name several accounts is
+    returned to be looked at again with every young event read.
+    """
+    per_destination: dict[str, list[Any]] = {}
+    for group in groups:
+        per_destination.setdefault(str(group[0]), []).append(group)
+    full: list[tuple[float, str, str]] = []
+    unsure: list[str] = []
+    for destination, rows in per_destination.items():
+        seen = sum(int(row[2]) for row in rows)
+        if not complete and len(rows) > 1 and seen >= max_events:
+            unsure.append(destination)
+            continue
+        full.extend(
+            (float(row[4]), destination, str(row[1]))
+            for row in rows
+            if int(row[2]) >= max_events or int(row[3]) >= max_bytes
+        )
+    return full, unsure
 
 
 def batch_ids(candidates: Sequence[Any], max_bytes: int) -> list[int]:

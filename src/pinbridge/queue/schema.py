@@ -43,7 +43,7 @@ from pinbridge.queue import counters, tallies
 from pinbridge.queue.records import FINAL_STATUSES, PENDING_STATUSES, QueueUnavailable
 
 __all__ = [
-    "DESTINATIONS",
+    "destinations_cte",
     "FINAL",
     "PENDING",
     "SCHEMA_VERSION",
@@ -71,17 +71,24 @@ PENDING = status_in(PENDING_STATUSES)
 FINAL = status_in(FINAL_STATUSES)
 """SQL predicate of final rows (delivered, failed, expired)."""
 
-DESTINATIONS = f"""WITH RECURSIVE destinations(name) AS (
-    SELECT (SELECT destination FROM pinbridge_events WHERE {PENDING}
+
+def destinations_cte(ready_index_hint: str = "") -> str:
+    """SQL (both dialects): the CTE ``destinations(name)``, every destination with pending
+    entries plus a last NULL, found by skipping through the per-destination ready index: one
+    seek per destination, however many entries each holds. ``ready_index_hint`` goes after
+    the table name: SQLite needs ``INDEXED BY pinbridge_events_destination_ready``, because
+    its planner would otherwise read every pending entry through the status index and sort
+    them, for each step (milliseconds per thousand pending entries, on every lease)."""
+    source = f"pinbridge_events {ready_index_hint}".strip()
+    return f"""WITH RECURSIVE destinations(name) AS (
+    SELECT (SELECT destination FROM {source} WHERE {PENDING}
             ORDER BY destination LIMIT 1)
     UNION ALL
-    SELECT (SELECT destination FROM pinbridge_events WHERE {PENDING}
+    SELECT (SELECT destination FROM {source} WHERE {PENDING}
             AND destination > destinations.name ORDER BY destination LIMIT 1)
     FROM destinations WHERE destinations.name IS NOT NULL
 )"""  # noqa: S608 - constant predicate
-"""SQL (both dialects): the CTE ``destinations(name)``, every destination with pending
-entries plus a last NULL, found by skipping through the per-destination index: one seek
-per destination, however many entries each holds."""
+
 
 _TYPES = {
     "sqlite": {"id": "INTEGER PRIMARY KEY AUTOINCREMENT", "bytes": "BLOB", "real": "REAL"},

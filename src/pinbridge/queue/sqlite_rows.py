@@ -15,8 +15,8 @@ from pinbridge.queue import counters
 from pinbridge.queue import tallies as per_minute
 from pinbridge.queue.reading import AttemptValues, warnings_text
 from pinbridge.queue.records import Lease, LeasedEvent, NewEvent
-from pinbridge.queue.rules import Change
-from pinbridge.queue.schema import DESTINATIONS, PENDING
+from pinbridge.queue.rules import Change, full_batches
+from pinbridge.queue.schema import PENDING, destinations_cte
 
 __all__ = [
     "add_attempts",
@@ -40,7 +40,9 @@ __all__ = [
 ]
 
 # Each destination's oldest ready event.
-_HEADS = f"""{DESTINATIONS}
+_DESTINATIONS = destinations_cte("INDEXED BY pinbridge_events_destination_ready")
+
+_HEADS = f"""{_DESTINATIONS}
 SELECT e.destination, e.ad_account_id, e.available_at
 FROM destinations d JOIN pinbridge_events e ON e.id = (
     SELECT h.id FROM pinbridge_events h
@@ -57,17 +59,28 @@ WHERE destination = :only AND {PENDING} AND available_at <= :now
 ORDER BY destination, available_at, id LIMIT 1
 """  # noqa: S608 - constant predicate
 
-# A (destination, account) whose young ready events already fill a batch.
-_FULL_BATCH = f"""{DESTINATIONS}
-SELECT e.destination, e.ad_account_id
-FROM destinations d JOIN pinbridge_events e
-    ON e.destination = d.name AND {PENDING}
-    AND e.available_at <= :now AND e.available_at > :young
+# Young ready events per (destination, account): of each destination only the oldest
+# max_events are read, so that a large backlog costs no more than a batch (see
+# pinbridge.queue.rules.full_batches for when that is the whole answer).
+_YOUNG = f"""{_DESTINATIONS}
+SELECT d.name, e.ad_account_id, COUNT(*), SUM(e.size), MIN(e.available_at)
+FROM destinations d JOIN pinbridge_events e ON e.id IN (
+    SELECT h.id FROM pinbridge_events h INDEXED BY pinbridge_events_destination_ready
+    WHERE h.destination = d.name AND {PENDING}
+        AND h.available_at <= :now AND h.available_at > :young
+    ORDER BY h.destination, h.available_at, h.id LIMIT :max_events
+)
 WHERE d.name IS NOT NULL AND d.name NOT IN (SELECT value FROM json_each(:exclude))
   AND (:only IS NULL OR d.name = :only)
-GROUP BY e.destination, e.ad_account_id
-HAVING COUNT(*) >= :max_events OR SUM(e.size) >= :max_bytes
-ORDER BY MIN(e.available_at) LIMIT 1
+GROUP BY d.name, e.ad_account_id
+"""  # noqa: S608 - constant predicate
+
+# Every young ready event of one destination, per account.
+_YOUNG_OF = f"""
+SELECT destination, ad_account_id, COUNT(*), SUM(size), MIN(available_at)
+FROM pinbridge_events INDEXED BY pinbridge_events_destination_ready
+WHERE destination = :only AND {PENDING} AND available_at <= :now AND available_at > :young
+GROUP BY destination, ad_account_id
 """  # noqa: S608 - constant predicate
 
 
@@ -98,18 +111,20 @@ def full_batch(
 ) -> tuple[str, str] | None:
     """A (destination, account) with a full batch ready (by count or bytes), when no
     destination's oldest ready event is old enough."""
-    row = conn.execute(
-        _FULL_BATCH,
-        {
-            "now": now,
-            "young": now - min_age,
-            "max_events": max_events,
-            "max_bytes": max_bytes,
-            "exclude": exclude,
-            "only": only,
-        },
-    ).fetchone()
-    return None if row is None else (str(row[0]), str(row[1]))
+    params = {
+        "now": now,
+        "young": now - min_age,
+        "max_events": max_events,
+        "exclude": exclude,
+        "only": only,
+    }
+    full, unsure = full_batches(
+        conn.execute(_YOUNG, params).fetchall(), max_events, max_bytes, complete=False
+    )
+    for destination in unsure:
+        rows = conn.execute(_YOUNG_OF, {**params, "only": destination}).fetchall()
+        full.extend(full_batches(rows, max_events, max_bytes, complete=True)[0])
+    return None if not full else min(full)[1:]
 
 
 def candidates(
