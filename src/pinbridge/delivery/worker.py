@@ -363,14 +363,17 @@ class DeliveryService:
 
     def _count(self, lease: Lease, outcomes: Mapping[int, Outcome]) -> None:
         now = self._clock()
+        counted: Counter[tuple[str, str]] = Counter()
+        observe = self._metrics.delivery_latency.observe
         for event in lease.events:
             outcome = outcomes.get(event.row_id)
             if outcome is None:
                 continue
-            status = change_for(outcome).status
-            self._metrics.events.labels(status, event.event_name, lease.destination).inc()
+            counted[(change_for(outcome).status, event.event_name)] += 1
             if isinstance(outcome, Delivered | Failed):
-                self._metrics.delivery_latency.observe(max(0.0, now - event.enqueued_at))
+                observe(max(0.0, now - event.enqueued_at))
+        for (status, event_name), count in counted.items():
+            self._metrics.events.labels(status, event_name, lease.destination).inc(count)
 
 
 def _unknown(reason: str, events: Sequence[LeasedEvent]) -> list[Answered]:
