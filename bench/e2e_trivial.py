@@ -1,9 +1,9 @@
 """The trivial handler of bench/e2e.py: pinbridge's own stack, doing nothing else.
 
-Starlette under uvicorn, started with pinbridge's own ``bind_socket`` and ``serve_app``
-(src/pinbridge/server/runner.py), so the uvicorn settings, the event loop and the HTTP
-parser are those of ``pinbridge serve``. ``POST /events`` and ``POST /events/batch`` read
-the whole body and answer 202 with a tiny JSON body: the ceiling of this stack on this
+Starlette under uvicorn, started with pinbridge's own ``run``, ``bind_socket`` and
+``serve_app`` (src/pinbridge/server/runner.py), so the uvicorn settings, the event loop and
+the HTTP parser are those of ``pinbridge serve``. ``POST /events`` and ``POST /events/batch``
+read the whole body and answer 202 with a tiny JSON body: the ceiling of this stack on this
 machine, which bench/e2e.py compares pinbridge with. Prints
 ``trivial handler listening on http://HOST:PORT`` once it takes requests.
 
@@ -13,7 +13,6 @@ machine, which bench/e2e.py compares pinbridge with. Prints
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 
 from starlette.applications import Starlette
@@ -22,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from pinbridge.config import ServerSettings
-from pinbridge.server.runner import bind_socket, serve_app
+from pinbridge.server.runner import bind_socket, run, serve_app
 
 __all__ = ["app", "main"]
 
@@ -62,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     args = parser.parse_args(argv)
-    asyncio.run(_serve(args.host, args.port))
+    run(_serve(args.host, args.port))  # the event loop of pinbridge serve
     return 0
 
 

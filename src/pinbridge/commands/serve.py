@@ -73,8 +73,6 @@ def _positive(text: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Load the configuration, check it, and serve until a signal."""
-    import asyncio
-
     from pinbridge.logs import configure_logging
 
     settings = settings_from_args(args)
@@ -110,8 +108,10 @@ def run(args: argparse.Namespace) -> int:
         require_destination_credentials(reloaded, "the reloaded configuration")
         return reloaded
 
-    worker = args.listen_fd is not None
-    return asyncio.run(
+    from pinbridge.server.runner import run as run_loop
+
+    worker = args.listen_fd is not None  # a worker of serve --workers N: the same loop
+    return run_loop(
         _serve(
             settings,
             sock,

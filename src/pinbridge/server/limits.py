@@ -1,13 +1,19 @@
 """The HTTP edge's own limits: header and body read timeouts, a connection cap that answers.
 
-uvicorn (its h11 protocol) has an idle keep-alive timeout and a graceful-shutdown limit,
-which the runner configures, but it waits for ever for a request head or a body that never
-ends, and its concurrency limit answers 503 even to ``/healthz``. :func:`edge_protocol`
-returns a subclass of uvicorn's h11 protocol that adds, per connection:
+uvicorn's httptools protocol (its fastest: llhttp, a C parser) has an idle keep-alive timeout
+and a graceful-shutdown limit, which the runner configures, but it waits for ever for a
+request head or a body that never ends, takes a request head of any size, and its concurrency
+limit answers 503 even to ``/healthz``. :func:`edge_protocol` returns a subclass of it that
+adds, per connection:
 
 - **header timeout**: the request line and headers must arrive within ``header_timeout``
   of the connection (or of the first byte of a later request on a kept-alive connection);
   else 408 and the connection is closed (closed silently when nothing at all was sent);
+- **head size**: a request head still incomplete after :data:`MAX_HEAD_BYTES` gets 431 and
+  the connection is closed. httptools has no such limit; uvicorn's h11 protocol, used
+  before, had this one (its ``h11_max_incomplete_event_size``). As there, a head that
+  arrives whole in one read is taken; and as the parser gives no position within a read, a
+  head that begins in the middle of one, after another request, is counted from the next;
 - **body timeout**: the whole body must arrive within ``body_timeout`` of the headers; else
   408, the handler sees a disconnect (nothing from the request is stored), the connection
   is closed;
@@ -16,6 +22,8 @@ returns a subclass of uvicorn's h11 protocol that adds, per connection:
   usual, anything else gets 503 + ``Retry-After``; each is closed after its answer. Beyond
   those, a new connection gets the 503 at once and is closed.
 
+The timers are armed after a read only when a head or a body is left incomplete by it: a
+request that arrives in one read (nearly all) costs no timer but the connection's first.
 Occurrences are logged at most once per interval (see :mod:`pinbridge.server.throttle`).
 """
 
@@ -24,19 +32,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any, ClassVar
 
-import h11
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from pinbridge.server.ingest import RETRY_AFTER_SECONDS
 from pinbridge.server.throttle import Throttled
 
-__all__ = ["PROBE_PATHS", "SPARE_CONNECTIONS", "EdgeLimits", "edge_protocol"]
+__all__ = ["MAX_HEAD_BYTES", "PROBE_PATHS", "SPARE_CONNECTIONS", "EdgeLimits", "edge_protocol"]
 
 SPARE_CONNECTIONS = 32
+MAX_HEAD_BYTES = 16 * 1024
 PROBE_PATHS = frozenset({"/healthz", "/readyz"})
 _CLOSE = (b"connection", b"close")
 _log = logging.getLogger("pinbridge.server.limits")
@@ -51,8 +60,8 @@ class EdgeLimits:
     body_timeout: float
 
 
-def edge_protocol(limits: EdgeLimits) -> type[H11Protocol]:
-    """uvicorn's h11 protocol with ``limits``; pass it as ``uvicorn.Config(http=...)``."""
+def edge_protocol(limits: EdgeLimits) -> type[HttpToolsProtocol]:
+    """uvicorn's httptools protocol with ``limits``; pass it as ``uvicorn.Config(http=...)``."""
     notes = _Notes()
     return type("EdgeProtocol", (_EdgeProtocol,), {"limits": limits, "notes": notes})
 
@@ -72,6 +81,9 @@ class _Notes:
             "([server] header_timeout_seconds)",
             level=logging.INFO,
         )
+        self.big_head = Throttled(
+            _log, f"answered 431 to request heads over {MAX_HEAD_BYTES:,} bytes"
+        )
         self.slow_body = Throttled(
             _log,
             "answered 408 to requests whose body did not arrive in time "
@@ -79,7 +91,14 @@ class _Notes:
         )
 
 
-class _EdgeProtocol(H11Protocol):
+class _EdgeProtocol(HttpToolsProtocol):
+    """The limits of the module docstring, on top of uvicorn's parser callbacks.
+
+    ``_in_head``: a request has begun (its first byte was parsed) and its headers have not
+    ended; ``_in_body``: its headers have ended and its body has not. ``_begun`` counts the
+    requests begun, to tell after a read whether the head in progress is the one before it.
+    """
+
     limits: ClassVar[EdgeLimits]
     notes: ClassVar[_Notes]
 
@@ -87,14 +106,20 @@ class _EdgeProtocol(H11Protocol):
         super().__init__(*args, **kwargs)
         self._head_timer: asyncio.TimerHandle | None = None
         self._body_timer: asyncio.TimerHandle | None = None
+        self._in_head = False
+        self._in_body = False
+        self._begun = 0
+        self._head_bytes = 0
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        super().connection_made(transport)  # type: ignore[arg-type]
+    def connection_made(  # type: ignore[override]
+        self, transport: asyncio.Transport
+    ) -> None:
+        super().connection_made(transport)
         open_now = len(self.connections)
         cap = self.limits.max_connections
         if open_now > cap + SPARE_CONNECTIONS:
             self.notes.refused(open_connections=open_now)
-            self._answer_before_request(503, b"Service Unavailable", _busy_message(cap))
+            self._answer_and_close(HTTPStatus.SERVICE_UNAVAILABLE, _busy_message(cap))
             return
         if open_now > cap:
             self.notes.refused(open_connections=open_now)
@@ -107,20 +132,43 @@ class _EdgeProtocol(H11Protocol):
         self._stop_body_timer()
 
     def data_received(self, data: bytes) -> None:
-        if self.conn.their_state is h11.IDLE and self._head_timer is None:
-            self._head_timer = self.loop.call_later(self.limits.header_timeout, self._head_late)
+        begun, busy = self._begun, self._in_head or self._in_body
         super().data_received(data)
-
-    def handle_events(self) -> None:
-        cycle = self.cycle
-        super().handle_events()
-        if self.conn.their_state is not h11.IDLE:
-            self._stop_head_timer()
-        if self.cycle is not cycle and self.conn.their_state is h11.SEND_BODY:
-            self._stop_body_timer()
+        if self.transport.is_closing():
+            return
+        if self._in_head:
+            # Count this read if the head in progress began before it or at its start.
+            if self._begun == begun or (not busy and self._begun == begun + 1):
+                self._head_bytes += len(data)
+                if self._head_bytes > MAX_HEAD_BYTES:
+                    self.notes.big_head()
+                    self._answer_and_close(
+                        HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                        f"the request line and headers are longer than {MAX_HEAD_BYTES:,} "
+                        "bytes: nothing from this request was stored",
+                    )
+                    return
+            if self._head_timer is None:
+                self._head_timer = self.loop.call_later(self.limits.header_timeout, self._head_late)
+        elif self._in_body and self._body_timer is None:
             self._body_timer = self.loop.call_later(self.limits.body_timeout, self._body_late)
-        elif self.conn.their_state is not h11.SEND_BODY:
-            self._stop_body_timer()
+
+    def on_message_begin(self) -> None:
+        self._in_head = True
+        self._begun += 1
+        self._head_bytes = 0
+        super().on_message_begin()
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        self._in_body = True
+        self._stop_head_timer()
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        self._in_body = False
+        self._stop_body_timer()
+        super().on_message_complete()
 
     def _stop_head_timer(self) -> None:
         if self._head_timer is not None:
@@ -134,17 +182,21 @@ class _EdgeProtocol(H11Protocol):
 
     def _head_late(self) -> None:
         self._head_timer = None
-        idle = self.conn.their_state is h11.IDLE and self.conn.our_state is h11.IDLE
-        if self.transport.is_closing() or not idle:
+        if self.transport.is_closing():
             return
         self.notes.slow_head()
-        if not self.conn.trailing_data[0]:  # nothing of a request was sent: just close
+        if not self._in_head:  # nothing of a request was sent: just close
             self.transport.close()
             return
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete:
+            # A pipelined head behind an answer still being written: no 408 in the middle
+            # of that answer; the connection closes after it.
+            cycle.keep_alive = False
+            return
         seconds = f"{self.limits.header_timeout:g}"
-        self._answer_before_request(
-            408,
-            b"Request Timeout",
+        self._answer_and_close(
+            HTTPStatus.REQUEST_TIMEOUT,
             f"the request line and headers did not arrive within {seconds} seconds "
             "([server] header_timeout_seconds); send the whole request head at once",
         )
@@ -152,7 +204,11 @@ class _EdgeProtocol(H11Protocol):
     def _body_late(self) -> None:
         self._body_timer = None
         cycle = self.cycle
-        if self.transport.is_closing() or self.conn.their_state is not h11.SEND_BODY:
+        if self.transport.is_closing() or not self._in_body:
+            return
+        if any(queued is cycle for queued, _ in self.pipeline):
+            # Pipelined behind an earlier answer, so not read yet: its time starts again.
+            self._body_timer = self.loop.call_later(self.limits.body_timeout, self._body_late)
             return
         if cycle is None or cycle.response_started:  # answered without reading it all
             self.transport.close()
@@ -163,29 +219,21 @@ class _EdgeProtocol(H11Protocol):
         cycle.response_started = cycle.response_complete = cycle.disconnected = True
         cycle.message_event.set()
         seconds = f"{self.limits.body_timeout:g}"
-        body = _error_body(
+        self._answer_and_close(
+            HTTPStatus.REQUEST_TIMEOUT,
             f"the request body did not arrive within {seconds} seconds of its headers "
             "([server] body_timeout_seconds): nothing from this request was stored; send it "
-            "again, faster or in smaller requests"
+            "again, faster or in smaller requests",
         )
-        headers = [(b"content-type", b"application/json"), _CLOSE]
-        headers.append((b"content-length", str(len(body)).encode()))
-        for event in (
-            h11.Response(status_code=408, headers=headers, reason=b"Request Timeout"),
-            h11.Data(data=body),
-            h11.EndOfMessage(),
-        ):
-            self.transport.write(self.conn.send(event) or b"")
-        self.transport.close()
 
-    def _answer_before_request(self, status: int, reason: bytes, message: str) -> None:
-        """Write a whole answer outside h11 (no request was read) and close the connection."""
+    def _answer_and_close(self, status: HTTPStatus, message: str) -> None:
+        """Write a whole answer outside uvicorn's request cycle and close the connection."""
         body = _error_body(message)
         head = (
-            f"HTTP/1.1 {status} {reason.decode()}\r\ncontent-type: application/json\r\n"
+            f"HTTP/1.1 {status.value} {status.phrase}\r\ncontent-type: application/json\r\n"
             f"content-length: {len(body)}\r\nconnection: close\r\n"
         )
-        if status == 503:
+        if status == HTTPStatus.SERVICE_UNAVAILABLE:
             head += f"retry-after: {RETRY_AFTER_SECONDS}\r\n"
         self.transport.write(head.encode() + b"\r\n" + body)
         self.transport.close()

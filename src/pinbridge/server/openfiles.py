@@ -1,33 +1,22 @@
-"""Open files: raise the process's limit, keep connections below it, log exhaustion calmly.
+"""Open files: raise the process's limit, keep connections below it.
 
 Every connection is a file descriptor. If connections may use them all, ``accept()`` fails
-with EMFILE, the server stops answering even ``/healthz``, and asyncio logs a traceback per
-failed accept, thousands a second (3.11 retries the whole backlog in one tick). So: the soft
-limit is raised to the hard one at start; the connection limit is kept below it, leaving
-room for the queue, the delivery client, the logs and the connections answered beyond the
-limit; and an accept that still fails is logged at most once per interval.
+with EMFILE and the server stops answering even ``/healthz``. So: the soft limit is raised to
+the hard one at start; the connection limit is kept below it, leaving room for the queue, the
+delivery client, the logs and the connections answered beyond the limit. An accept that still
+fails is logged at most once per interval and retried a second later
+(:mod:`pinbridge.server.accepting`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import errno
 import logging
 import resource
 import sys
-from typing import Any
 
-from pinbridge.server.throttle import Throttled
-
-__all__ = [
-    "RESERVED_FILES",
-    "accept_exhaustion_logged_calmly",
-    "connection_budget",
-    "raise_open_file_limit",
-]
+__all__ = ["RESERVED_FILES", "connection_budget", "raise_open_file_limit"]
 
 RESERVED_FILES = 64  # for the queue's database, the delivery client, logs, the listening socket
-_EXHAUSTION = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 _log = logging.getLogger("pinbridge.server.openfiles")
 
 
@@ -64,31 +53,3 @@ def connection_budget(max_connections: int, open_files: int, spare: int) -> int:
         },
     )
     return allowed
-
-
-def accept_exhaustion_logged_calmly(loop: asyncio.AbstractEventLoop) -> None:
-    """Make ``loop`` log failed accepts (out of files or memory) once per interval.
-
-    Other exceptions keep asyncio's default handling. asyncio itself pauses accepting for a
-    second after such a failure, so the server answers again as soon as files are free.
-    """
-    note = Throttled(
-        _log,
-        "cannot accept new connections: the process is out of file descriptors or memory; "
-        "connections wait in the listen backlog until some close (raise the open-file limit "
-        "or lower [server] max_connections)",
-        level=logging.ERROR,
-    )
-
-    def handle(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-        error = context.get("exception")
-        if (
-            isinstance(error, OSError)
-            and error.errno in _EXHAUSTION
-            and "accept" in str(context.get("message", ""))
-        ):
-            note(error=errno.errorcode.get(error.errno or 0, "unknown"))
-            return
-        loop.default_exception_handler(context)
-
-    loop.set_exception_handler(handle)

@@ -2,7 +2,8 @@
 
 The connections are held to ``[server]``'s limits (:mod:`pinbridge.server.limits`,
 :mod:`pinbridge.server.openfiles`): header, body and keep-alive timeouts, a connection cap
-below the open-file limit, calm logging when files run out anyway.
+below the open-file limit, calm logging when files run out anyway
+(:mod:`pinbridge.server.accepting`, which accepts the connections instead of uvicorn).
 
 On SIGTERM or SIGINT: ``on_signal`` runs first (the app refuses new ingest), uvicorn stops
 listening, waits for the requests in flight, at most ``shutdown_timeout_seconds``, after
@@ -20,27 +21,44 @@ import logging
 import signal
 import socket
 import threading
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Coroutine, Generator
 from types import FrameType
-from typing import cast
+from typing import Any, TypeVar, cast
 
 import uvicorn
 from starlette.types import ASGIApp
 
 from pinbridge.config import ServerSettings
+from pinbridge.server.accepting import Acceptor
 from pinbridge.server.limits import SPARE_CONNECTIONS, EdgeLimits, edge_protocol
-from pinbridge.server.openfiles import (
-    accept_exhaustion_logged_calmly,
-    connection_budget,
-    raise_open_file_limit,
-)
+from pinbridge.server.openfiles import connection_budget, raise_open_file_limit
 
-__all__ = ["bind_socket", "serve_app"]
+__all__ = ["bind_socket", "run", "serve_app"]
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 # uvicorn's own limit, a backstop after ours: it cancels the handlers still running.
 _BACKSTOP_SECONDS = 10.0
 _log = logging.getLogger("pinbridge.server.runner")
+_T = TypeVar("_T")
+
+try:
+    import uvloop
+except ImportError:  # pragma: no cover - uvloop is a dependency; asyncio's loop still works
+    _new_event_loop: Callable[[], asyncio.AbstractEventLoop] | None = None
+else:
+    _new_event_loop = uvloop.new_event_loop
+
+
+def run(main: Coroutine[Any, Any, _T]) -> _T:
+    """``asyncio.run(main)``, on uvloop's event loop when it can be imported.
+
+    uvloop runs the loop, the sockets and the timers in C (libuv). With the httptools parser
+    (:mod:`pinbridge.server.limits`) it about halves the server CPU per request of
+    bench/e2e_trivial.py against asyncio's loop and h11. Without uvloop, asyncio's loop is
+    used, and everything else works the same (tests/server/test_event_loop.py).
+    """
+    with asyncio.Runner(loop_factory=_new_event_loop) as runner:
+        return runner.run(main)
 
 
 class _Server(uvicorn.Server):
@@ -50,6 +68,23 @@ class _Server(uvicorn.Server):
         super().__init__(config)
         self._on_signal = on_signal
         self._shutdown_timeout = shutdown_timeout
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """uvicorn's startup (the lifespan), but :class:`Acceptor` accepts the connections."""
+        await super().startup(sockets=[])
+        if not self.started:
+            return
+        config, state = self.config, self.server_state
+
+        def new_connection() -> asyncio.Protocol:
+            protocol: asyncio.Protocol = config.http_protocol_class(  # type: ignore[call-arg]
+                config=config, server_state=state, app_state=self.lifespan.state
+            )
+            return protocol
+
+        acceptors = [Acceptor(sock, new_connection) for sock in sockets or []]
+        # uvicorn only calls close() and wait_closed() on them.
+        self.servers = cast("list[asyncio.base_events.Server]", acceptors)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         limit = asyncio.get_running_loop().call_later(
@@ -135,19 +170,13 @@ async def serve_app(
         timeout_graceful_shutdown=cast(int, limits.shutdown_timeout_seconds + _BACKSTOP_SECONDS),
     )
     server = _Server(config, on_signal, limits.shutdown_timeout_seconds)
-    loop = asyncio.get_running_loop()
-    previous_handler = loop.get_exception_handler()
-    accept_exhaustion_logged_calmly(loop)
-    try:
-        serving = asyncio.create_task(server.serve(sockets=[sock]))
-        while not server.started and not serving.done():
-            await asyncio.sleep(0.02)
-        if server.started:
-            _log.info(
-                "connection limits",
-                extra={"max_connections": edge.max_connections, "open_file_limit": open_files},
-            )
-            on_ready()
-        await serving
-    finally:
-        loop.set_exception_handler(previous_handler)
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started and not serving.done():
+        await asyncio.sleep(0.02)
+    if server.started:
+        _log.info(
+            "connection limits",
+            extra={"max_connections": edge.max_connections, "open_file_limit": open_files},
+        )
+        on_ready()
+    await serving
