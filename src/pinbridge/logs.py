@@ -160,13 +160,16 @@ class RedactingFilter(logging.Filter):
         record.exc_info = None
         if record.stack_info:
             record.stack_info = redact(record.stack_info, self._secrets, self._keep)
-        for key in set(vars(record)) - _RECORD_ATTRS:
-            setattr(record, key, self._clean(key, getattr(record, key)))
+        fields = record.__dict__
+        for key in fields.keys() - _RECORD_ATTRS:
+            fields[key] = self._clean(key, fields[key])
         return True
 
     def _clean(self, key: str, value: Any) -> Any:
-        if _SENSITIVE_KEYS.match(key):
+        if _is_sensitive(key):
             return REDACTED
+        if type(value) is int or type(value) is float or value is None:
+            return value
         if isinstance(value, str):
             return self._redact(value)
         if isinstance(value, bool | int | float) or value is None:
@@ -176,6 +179,12 @@ class RedactingFilter(logging.Filter):
         if isinstance(value, dict):
             return {str(k): self._clean(str(k), v) for k, v in value.items()}
         return redact(str(value), self._secrets, self._keep)
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_sensitive(key: str) -> bool:
+    """Whether a field of this name holds a secret (its value is never shown)."""
+    return _SENSITIVE_KEYS.match(key) is not None
 
 
 class JsonFormatter(logging.Formatter):
@@ -188,9 +197,10 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
-        for key in sorted(set(vars(record)) - _RECORD_ATTRS):
+        fields = record.__dict__
+        for key in sorted(fields.keys() - _RECORD_ATTRS):
             if not key.startswith("_") and key != "color_message":
-                entry[key] = getattr(record, key)
+                entry[key] = fields[key]
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:
