@@ -5,6 +5,7 @@ time (``time.thread_time``: SQLite's own work included, waiting for the disk not
 
 - ``enqueue``: calls of 200 events (two ingest requests of 100 written by one group
   commit), each event a mapped purchase's size with three identifiers for the console;
+  and calls of one event (one transaction, one commit each);
 - ``lease`` and ``complete``: batches of 1,000 (Pinterest's batch size), all delivered,
   one attempt recorded per event as the delivery worker does;
 - ``poll``: a lease with ``min_age`` that finds no batch to cut (500 young events), while
@@ -78,13 +79,21 @@ def _round(queue: Queue, now: float, pending: int) -> dict[str, float]:
         started = time.thread_time()
         queue.enqueue(batch, now, TALLIES)
         enqueue += time.thread_time() - started
+    single = 0.0
+    for event in _events(100):
+        started = time.thread_time()
+        queue.enqueue([event], now, TALLIES)
+        single += time.thread_time() - started
     spent_lease, lease = _cpu(
         lambda: queue.lease(now, max_events=1000, max_bytes=5_000_000, lease_seconds=30)
     )
     assert lease is not None and len(lease.events) == 1000, "a full batch is ready"
+    rest = queue.lease(now, max_events=1000, max_bytes=5_000_000, lease_seconds=30)
+    assert rest is not None and len(rest.events) == 100, "the single events"
     outcomes = {event.row_id: Delivered() for event in lease.events}
     attempts = {event.row_id: Attempt(now, 200, None, 1000) for event in lease.events}
     spent_complete, _ = _cpu(lambda: queue.complete(lease, outcomes, now + 0.5, attempts=attempts))
+    queue.complete(rest, {event.row_id: Delivered() for event in rest.events}, now + 0.5)
     waiting = []  # pending events that are not ready: held by other workers' leases
     for _ in range(pending // 1000):
         queue.enqueue(_events(1000), now + 1.0)
@@ -104,6 +113,7 @@ def _round(queue: Queue, now: float, pending: int) -> dict[str, float]:
         queue.complete(held, {event.row_id: Delivered() for event in held.events}, now + 7.0)
     return {
         "enqueue_us_per_event": enqueue / 1000 * 1e6,
+        "enqueue_one_event_us_per_call": single / 100 * 1e6,
         "lease_us_per_event": spent_lease / 1000 * 1e6,
         "complete_us_per_event": spent_complete / 1000 * 1e6,
         "poll_ms_per_call": spent_poll * 1e3,
