@@ -15,6 +15,7 @@ from collections.abc import Collection, Mapping, Sequence
 
 from pinbridge.config import QueueSettings
 from pinbridge.queue import counters
+from pinbridge.queue import sqlite_leasing as leasing
 from pinbridge.queue import sqlite_rows as sql_rows
 from pinbridge.queue import tallies as per_minute
 from pinbridge.queue.reading import attempt_values, check_attempts
@@ -153,15 +154,15 @@ class SqliteQueue(SqliteConsoleReads):
         skip = json.dumps(sorted({storable_text(name) for name in exclude}))
         wanted = None if only is None else storable_text(only)
         with self._connection() as conn:  # a cheap look before taking the write lock
-            if not sql_rows.heads(conn, now, skip, wanted):
+            if not leasing.heads(conn, now, skip, wanted):
                 return None
         with self._write() as conn:
-            heads = sql_rows.heads(conn, now, skip, wanted)
+            heads = leasing.heads(conn, now, skip, wanted)
             if not heads:
                 return None
             sources = batch_sources(heads, now, min_age)
             if not sources:
-                full = sql_rows.full_batch(
+                full = leasing.full_batch(
                     conn,
                     now,
                     min_age=min_age,
@@ -174,7 +175,7 @@ class SqliteQueue(SqliteConsoleReads):
                     return None
                 sources = [full]
             destination, account = sources[0]  # one writer at a time: its events are free
-            candidates = sql_rows.candidates(conn, destination, account, now, max_events)
+            candidates = leasing.candidates(conn, destination, account, now, max_events)
             ids = batch_ids(candidates, max_bytes)
             token = new_token()
             rows = conn.execute(
