@@ -408,20 +408,20 @@ def _log_batch(destination: str, sent: int, outcomes: Mapping[int, Outcome]) -> 
         extra={"destination": destination, "sent": sent, **dict(sorted(statuses.items()))},
     )
     failed = Counter(o.message for o in outcomes.values() if isinstance(o, Failed))
-    if failed:
-        _log.warning(
-            "%d events of destination %s are dead letters: %s",
-            sum(failed.values()),
-            destination,
-            "; ".join(f"{reason} (x{count})" for reason, count in failed.most_common(5)),
-        )
+    _warn_reasons(failed, destination, "are dead letters", shown=5)
     retrying = Counter(o.message for o in outcomes.values() if isinstance(o, Retrying))
-    if retrying:
+    _warn_reasons(retrying, destination, "will be retried", shown=3)
+
+
+def _warn_reasons(reasons: Counter[str], destination: str, what: str, *, shown: int) -> None:
+    """One warning naming the ``shown`` commonest reasons, when there are any."""
+    if reasons:
         _log.warning(
-            "%d events of destination %s will be retried: %s",
-            sum(retrying.values()),
+            "%d events of destination %s %s: %s",
+            sum(reasons.values()),
             destination,
-            "; ".join(f"{reason} (x{count})" for reason, count in retrying.most_common(3)),
+            what,
+            "; ".join(f"{reason} (x{count})" for reason, count in reasons.most_common(shown)),
         )
 
 

@@ -54,7 +54,7 @@ from pinbridge.queue.rules import (
     dedup_expires_at,
     extended,
     first_in_call,
-    full_batches,
+    full_batch_source,
     full_message,
     leased_event,
     new_token,
@@ -206,15 +206,15 @@ class PostgresQueue(PostgresConsoleReads):
             heads = [(str(d), str(a), float(at)) for d, a, at in rows]
             sources = batch_sources(heads, now, min_age)
             if not sources:
-                full, unsure = full_batches(
-                    conn.execute(q.YOUNG, params).fetchall(), max_events, max_bytes, complete=False
+                full = full_batch_source(
+                    conn.execute(q.YOUNG, params).fetchall(),
+                    lambda name: conn.execute(q.YOUNG_OF, {**params, "only": name}).fetchall(),
+                    max_events,
+                    max_bytes,
                 )
-                for destination in unsure:
-                    rows = conn.execute(q.YOUNG_OF, {**params, "only": destination}).fetchall()
-                    full.extend(full_batches(rows, max_events, max_bytes, complete=True)[0])
-                if not full:
+                if full is None:
                     return None
-                sources = [min(full)[1:]]
+                sources = [full]
             for destination, account in sources:
                 candidates = conn.execute(
                     q.LEASE_CANDIDATES,

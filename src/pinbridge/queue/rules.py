@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import secrets
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +41,7 @@ __all__ = [
     "disk_full_message",
     "extended",
     "first_in_call",
+    "full_batch_source",
     "full_batches",
     "full_message",
     "leased_event",
@@ -184,6 +185,29 @@ def full_batches(
             if int(row[2]) >= max_events or int(row[3]) >= max_bytes
         )
     return full, unsure
+
+
+def full_batch_source(
+    young: Sequence[Any],
+    young_of: Callable[[str], Sequence[Any]],
+    max_events: int,
+    max_bytes: int,
+) -> tuple[str, str] | None:
+    """The (destination, account) whose young ready events fill a batch, the oldest such
+    group first; None when none does.
+
+    ``young`` are :data:`YoungGroup` rows over each destination's oldest ``max_events`` young
+    events; ``young_of(destination)`` reads the groups of every young event of one
+    destination, called only where ``young`` is not the whole answer (see
+    :func:`full_batches`).
+    """
+    full, unsure = full_batches(young, max_events, max_bytes, complete=False)
+    for destination in unsure:
+        full.extend(full_batches(young_of(destination), max_events, max_bytes, complete=True)[0])
+    if not full:
+        return None
+    _, destination, account = min(full)
+    return destination, account
 
 
 def batch_ids(candidates: Sequence[Any], max_bytes: int) -> list[int]:

@@ -256,9 +256,7 @@ class SqliteQueue(SqliteConsoleReads):
         destination: str | None = None,
         reason: str | None = None,
     ) -> int:
-        chosen = None if row_ids is None else json.dumps([int(i) for i in row_ids])
-        only = None if destination is None else storable_text(destination)
-        why = None if reason is None else storable_text(reason)
+        chosen, only, why = _dead_letter_choice(row_ids, destination, reason)
         expires_at = dedup_expires_at(now, self._settings.dedup_window_hours)
         with self._write() as conn:
             rows = conn.execute(
@@ -290,9 +288,7 @@ class SqliteQueue(SqliteConsoleReads):
         destination: str | None = None,
         reason: str | None = None,
     ) -> int:
-        chosen = None if row_ids is None else json.dumps([int(i) for i in row_ids])
-        only = None if destination is None else storable_text(destination)
-        why = None if reason is None else storable_text(reason)
+        chosen, only, why = _dead_letter_choice(row_ids, destination, reason)
         with self._write() as conn:
             gone = sql_rows.delete_dead_letters(conn, chosen, only, why)
             per_destination = Counter(name for name, _ in gone)
@@ -420,3 +416,15 @@ class SqliteQueue(SqliteConsoleReads):
 
     def close(self) -> None:
         self._connections.close()
+
+
+def _dead_letter_choice(
+    row_ids: Sequence[int] | None, destination: str | None, reason: str | None
+) -> tuple[str | None, str | None, str | None]:
+    """Which dead letters a replay or discard takes, as its statement's parameters: the row
+    ids as a JSON list, the destination and the reason as stored (None: any)."""
+    return (
+        None if row_ids is None else json.dumps([int(i) for i in row_ids]),
+        None if destination is None else storable_text(destination),
+        None if reason is None else storable_text(reason),
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from pinbridge.queue.rules import full_batches
+from pinbridge.queue.rules import full_batch_source
 from pinbridge.queue.schema import PENDING, destinations_cte
 
 __all__ = ["candidates", "full_batch", "heads"]
@@ -95,13 +95,12 @@ def full_batch(
         "exclude": exclude,
         "only": only,
     }
-    full, unsure = full_batches(
-        conn.execute(_YOUNG, params).fetchall(), max_events, max_bytes, complete=False
+    return full_batch_source(
+        conn.execute(_YOUNG, params).fetchall(),
+        lambda destination: conn.execute(_YOUNG_OF, {**params, "only": destination}).fetchall(),
+        max_events,
+        max_bytes,
     )
-    for destination in unsure:
-        rows = conn.execute(_YOUNG_OF, {**params, "only": destination}).fetchall()
-        full.extend(full_batches(rows, max_events, max_bytes, complete=True)[0])
-    return None if not full else min(full)[1:]
 
 
 def candidates(

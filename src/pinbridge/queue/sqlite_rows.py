@@ -206,11 +206,7 @@ def log(
     message: str | None,
 ) -> None:
     """One history entry: a status change of one entry."""
-    conn.execute(
-        "INSERT INTO pinbridge_history (row_id, event_id, status, at, attempts, message) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (row_id, event_id, status, at, attempts, message),
-    )
+    conn.execute(_LOG, (row_id, event_id, status, at, attempts, message))
 
 
 def depth(conn: sqlite3.Connection) -> int:
@@ -308,8 +304,7 @@ def delete_dead_letters(
             (ids,),
         )
     conn.executemany(
-        "DELETE FROM pinbridge_dedup WHERE ad_account_id = ? AND event_id = ? "
-        "AND event_name = ? AND row_id = ?",
+        _RELEASE_KEY,
         [(account, event_id, name, row_id) for row_id, account, event_id, name, _ in rows],
     )
     return [(str(row[4]), str(row[3])) for row in rows]
