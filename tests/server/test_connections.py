@@ -86,6 +86,24 @@ def test_a_slow_request_head_gets_408_and_a_silent_one_is_closed(tmp_path: Path)
             assert http.get("/healthz").status_code == 200
 
 
+def test_a_request_head_growing_past_16_kib_gets_431_and_nothing_is_stored(
+    tmp_path: Path,
+) -> None:
+    with _server(tmp_path) as server:
+        with _connect(server) as conn:
+            conn.sendall(b"POST /events HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                for _ in range(40):  # 40 reads of 1 KiB: the head never completes
+                    conn.sendall(b"X-Filler: " + b"a" * 1014 + b"\r\n")
+            answer = _read_to_end(conn)
+        assert answer.startswith(b"HTTP/1.1 431 "), answer
+        assert "16,384 bytes" in _error(answer) and "shorter headers" in _error(answer)
+        assert _logged(server, "answered 431")
+        with server.client() as http:
+            assert http.get("/healthz").status_code == 200
+            assert http.get("/v1/status").json()["queue_depth"] == 0
+
+
 def test_a_slow_body_gets_408_and_nothing_is_stored(tmp_path: Path) -> None:
     event_id = "slow-body-1"
     body = orjson.dumps(purchase(event_id))

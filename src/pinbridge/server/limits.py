@@ -145,7 +145,8 @@ class _EdgeProtocol(HttpToolsProtocol):
                     self._answer_and_close(
                         HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
                         f"the request line and headers are longer than {MAX_HEAD_BYTES:,} "
-                        "bytes: nothing from this request was stored",
+                        "bytes: nothing from this request was stored; send shorter headers "
+                        "(large cookies are the usual cause)",
                     )
                     return
             if self._head_timer is None:
